@@ -1,0 +1,78 @@
+# Vigil: the only entry point. `make test` and `make demo` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD        ?= build
+BUILD_ASAN   ?= build-asan
+BUILD_FUZZ   ?= build-fuzz
+JOBS         ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+# Public test vectors live outside the repo (see tests/README.md).
+export VIGIL_VECTORS ?= $(abspath $(CURDIR)/../shared/vectors)
+
+# Debian packages the build, the tests, the fuzzers and the benchmarks need.
+DEB_PACKAGES := build-essential cmake pkg-config git \
+  libcurl4-openssl-dev libwebsocketpp-dev libboost-dev libasio-dev \
+  libleveldb-dev libsnappy-dev libsecp256k1-dev libyaml-cpp-dev prometheus-cpp-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
+  clang-16 libclang-rt-16-dev clang-format
+
+.PHONY: deps build test unit asan fuzz fuzz-smoke bench lint format clean
+
+## deps: install the Debian packages that are missing (needs root or sudo).
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+## build: the vigil binary, tests and benchmarks (Release) into build/.
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+## test: everything CI must pass.
+test: build fuzz-smoke
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+## asan: the unit tests under ASan + UBSan.
+asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+$(BUILD_FUZZ)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16
+
+fuzz-build: deps $(BUILD_FUZZ)/CMakeCache.txt
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+## fuzz: each libFuzzer target for FUZZ_SECONDS (default 60), corpus in tests/fuzz/corpus/.
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(BUILD_FUZZ)
+
+## fuzz-smoke: each target briefly on its corpus (part of make test).
+fuzz-smoke: fuzz-build
+	FUZZ_SECONDS=10 tests/fuzz/run.sh $(BUILD_FUZZ)
+
+## bench: the Google Benchmark suites (figures, never pass/fail).
+bench: build
+	@for b in $(BUILD)/*_bench; do echo "== $$b"; $$b --benchmark_counters_tabular=true || exit 1; done
+
+## lint: clang-format check of every C++ source.
+lint:
+	@files=$$(git ls-files '*.h' '*.cpp'); clang-format --dry-run --Werror $$files && echo "lint: clean"
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

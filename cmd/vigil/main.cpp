@@ -1,0 +1,38 @@
+// vigil: the command-line entry point. Wiring only: each sub-command lives in its own
+// file and calls into the libraries.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cmd/vigil/commands.h"
+
+namespace {
+
+void print_usage(std::ostream& out) {
+    out << "usage: vigil <command> [args]\n"
+           "\n"
+           "commands:\n"
+           "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
+           "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
+           "  version   print the version\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_usage(args.empty() ? std::cerr : std::cout);
+        return args.empty() ? 1 : 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "eth") return vigil::cmd::run_eth(args);
+    if (command == "version") {
+        std::cout << "vigil " << vigil::cmd::kVersion << "\n";
+        return 0;
+    }
+    std::cerr << "vigil: unknown command '" << command << "' (see vigil --help)\n";
+    return 1;
+}
