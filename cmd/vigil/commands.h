@@ -1,6 +1,7 @@
 // The sub-commands of the vigil binary. Each returns the process exit code.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,5 +11,11 @@ inline constexpr const char* kVersion = "0.1.0";
 
 // `vigil eth …`: the Ethereum toolbox (see eth_cmd.cpp).
 int run_eth(const std::vector<std::string>& args);
+
+// `vigil config check`: validates a config file (see config_cmd.cpp).
+int run_config(const std::vector<std::string>& args);
+
+// The config path from `--config FILE` in args, else $VIGIL_CONFIG.
+std::optional<std::string> config_path_from(const std::vector<std::string>& args);
 
 }  // namespace vigil::cmd

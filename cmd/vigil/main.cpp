@@ -13,6 +13,7 @@ void print_usage(std::ostream& out) {
     out << "usage: vigil <command> [args]\n"
            "\n"
            "commands:\n"
+           "  config    check a config file (vigil config check --config FILE)\n"
            "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
            "  version   print the version\n";
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     const std::string command = args[0];
     args.erase(args.begin());
     if (command == "eth") return vigil::cmd::run_eth(args);
+    if (command == "config") return vigil::cmd::run_config(args);
     if (command == "version") {
         std::cout << "vigil " << vigil::cmd::kVersion << "\n";
         return 0;

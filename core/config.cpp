@@ -1,0 +1,348 @@
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vigil::core {
+namespace {
+
+// Walks a YAML tree, producing errors that carry the source position and key path.
+class Reader {
+public:
+    explicit Reader(std::string source) : source_(std::move(source)) {}
+
+    Error error(const YAML::Node& node, const std::string& path, const std::string& message) const {
+        const YAML::Mark m = node.Mark();
+        std::string out = source_;
+        if (!m.is_null()) {
+            out.append(":").append(std::to_string(m.line + 1));
+            out.append(":").append(std::to_string(m.column + 1));
+        }
+        out.append(": ").append(path).append(": ").append(message);
+        return fail(std::move(out));
+    }
+
+    // `node` must be a map whose keys are all in `allowed`.
+    Status expect_map(const YAML::Node& node, const std::string& path,
+                      std::initializer_list<std::string_view> allowed) const {
+        if (!node.IsMap()) return error(node, path, "expected a mapping");
+        for (const auto& kv : node) {
+            const std::string key = kv.first.Scalar();
+            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+                std::string known;
+                for (auto a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
+                return error(kv.first, join(path, key), "unknown key (known keys: " + known + ")");
+            }
+        }
+        return {};
+    }
+
+    Result<std::string> string(const YAML::Node& node, const std::string& path) const {
+        if (!node.IsScalar()) return error(node, path, "expected a string");
+        if (node.Scalar().empty()) return error(node, path, "must not be empty");
+        return node.Scalar();
+    }
+
+    Result<uint64_t> uint(const YAML::Node& node, const std::string& path, uint64_t min = 0,
+                          uint64_t max = UINT64_MAX) const {
+        if (!node.IsScalar()) return error(node, path, "expected an unsigned integer");
+        const std::string& s = node.Scalar();
+        if (s.empty() || s.size() > 20 ||
+            !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return error(node, path, "expected an unsigned integer, got '" + s + "'");
+        uint64_t v = 0;
+        for (char c : s) {
+            if (v > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10)
+                return error(node, path, "number too large");
+            v = v * 10 + static_cast<uint64_t>(c - '0');
+        }
+        if (v < min || v > max)
+            return error(node, path,
+                         "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        return v;
+    }
+
+    Result<double> number(const YAML::Node& node, const std::string& path, double min_exclusive) const {
+        if (!node.IsScalar()) return error(node, path, "expected a number");
+        const std::string& s = node.Scalar();
+        size_t used = 0;
+        double v = 0;
+        try {
+            v = std::stod(s, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != s.size()) return error(node, path, "expected a number, got '" + s + "'");
+        if (!(v > min_exclusive)) return error(node, path, "must be greater than " + std::to_string(min_exclusive));
+        return v;
+    }
+
+    Result<bool> boolean(const YAML::Node& node, const std::string& path) const {
+        if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false"))
+            return node.Scalar() == "true";
+        return error(node, path, "expected true or false");
+    }
+
+    static std::string join(const std::string& path, std::string_view key) {
+        return path.empty() ? std::string(key) : path + "." + std::string(key);
+    }
+
+private:
+    std::string source_;
+};
+
+bool valid_name(const std::string& name) {
+    return !name.empty() && name.size() <= 64 &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                      c == '-' || c == '_';
+           });
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// host:port with a port in 1..65535; host may be empty, a name, IPv4 or [IPv6].
+bool valid_listen(const std::string& s) {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos) return false;
+    std::string port = s.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    int p = std::stoi(port);
+    return p >= 1 && p <= 65535;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+    std::filesystem::path path(p);
+    return path.is_absolute() ? path : base / path;
+}
+
+Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const std::string& path) {
+    VIGIL_CHECK(r.expect_map(node, path,
+                             {"name", "chain_id", "rpc", "ws", "confirmations", "finality",
+                              "poll_interval_ms", "start_block", "max_block_range",
+                              "requests_per_second", "request_timeout_ms", "reorg_window",
+                              "max_lag_blocks"}));
+    ChainConfig c;
+    if (!node["name"]) return r.error(node, path, "missing required key 'name'");
+    VIGIL_TRY(c.name, r.string(node["name"], path + ".name"));
+    if (!valid_name(c.name))
+        return r.error(node["name"], path + ".name", "use lowercase letters, digits, '-' and '_' (at most 64)");
+    const std::string p = "chains." + c.name;
+    if (!node["chain_id"]) return r.error(node, p, "missing required key 'chain_id'");
+    VIGIL_TRY(c.chain_id, r.uint(node["chain_id"], p + ".chain_id", 1));
+
+    const YAML::Node rpc = node["rpc"];
+    if (!rpc) return r.error(node, p, "missing required key 'rpc' (one URL or a list)");
+    if (rpc.IsScalar()) {
+        VIGIL_TRY(std::string url, r.string(rpc, p + ".rpc"));
+        c.rpc.push_back(url);
+    } else if (rpc.IsSequence()) {
+        for (size_t i = 0; i < rpc.size(); ++i) {
+            VIGIL_TRY(std::string url, r.string(rpc[i], p + ".rpc[" + std::to_string(i) + "]"));
+            c.rpc.push_back(url);
+        }
+    } else {
+        return r.error(rpc, p + ".rpc", "expected a URL or a list of URLs");
+    }
+    if (c.rpc.empty()) return r.error(rpc, p + ".rpc", "needs at least one endpoint");
+    for (size_t i = 0; i < c.rpc.size(); ++i)
+        if (!starts_with(c.rpc[i], "http://") && !starts_with(c.rpc[i], "https://"))
+            return r.error(rpc.IsSequence() ? rpc[i] : rpc, p + ".rpc", "endpoint must be an http:// or https:// URL");
+    if (node["ws"]) {
+        VIGIL_TRY(std::string ws, r.string(node["ws"], p + ".ws"));
+        if (!starts_with(ws, "ws://") && !starts_with(ws, "wss://"))
+            return r.error(node["ws"], p + ".ws", "must be a ws:// or wss:// URL");
+        c.ws = ws;
+    }
+
+    const bool has_conf = static_cast<bool>(node["confirmations"]);
+    const bool has_finality = static_cast<bool>(node["finality"]);
+    if (has_conf == has_finality)
+        return r.error(node, p, has_conf ? "set either 'confirmations' or 'finality', not both"
+                                         : "missing 'confirmations: N' or 'finality: safe|finalized'");
+    if (has_conf) {
+        c.finality.kind = Finality::Kind::confirmations;
+        VIGIL_TRY(c.finality.confirmations, r.uint(node["confirmations"], p + ".confirmations", 0, 10000));
+    } else {
+        VIGIL_TRY(std::string f, r.string(node["finality"], p + ".finality"));
+        if (f == "safe") c.finality.kind = Finality::Kind::safe;
+        else if (f == "finalized") c.finality.kind = Finality::Kind::finalized;
+        else return r.error(node["finality"], p + ".finality", "expected 'safe' or 'finalized'");
+    }
+    if (node["poll_interval_ms"]) {
+        VIGIL_TRY(c.poll_interval_ms, r.uint(node["poll_interval_ms"], p + ".poll_interval_ms", 50, 600000));
+    }
+    if (node["start_block"]) {
+        VIGIL_TRY(c.start_block, r.uint(node["start_block"], p + ".start_block"));
+    }
+    if (node["max_block_range"]) {
+        VIGIL_TRY(c.max_block_range, r.uint(node["max_block_range"], p + ".max_block_range", 1, 1000000));
+    }
+    if (node["requests_per_second"]) {
+        VIGIL_TRY(c.requests_per_second, r.number(node["requests_per_second"], p + ".requests_per_second", 0));
+    }
+    if (node["request_timeout_ms"]) {
+        VIGIL_TRY(c.request_timeout_ms, r.uint(node["request_timeout_ms"], p + ".request_timeout_ms", 100, 600000));
+    }
+    if (node["max_lag_blocks"]) {
+        VIGIL_TRY(c.max_lag_blocks, r.uint(node["max_lag_blocks"], p + ".max_lag_blocks", 1));
+    }
+    if (node["reorg_window"]) {
+        VIGIL_TRY(c.reorg_window, r.uint(node["reorg_window"], p + ".reorg_window", 2, 100000));
+    }
+    if (c.finality.kind == Finality::Kind::confirmations && c.reorg_window <= c.finality.confirmations)
+        return r.error(node, p + ".reorg_window", "must exceed confirmations (" +
+                                                      std::to_string(c.finality.confirmations) + ")");
+    return c;
+}
+
+Result<SignerConfig> parse_signer(const Reader& r, const YAML::Node& node, const std::string& path,
+                                  const std::filesystem::path& base) {
+    for (const char* inline_key : {"key", "private_key", "password"})
+        if (node.IsMap() && node[inline_key])
+            return r.error(node[inline_key], path + "." + inline_key,
+                           "secrets are never written in the config: use keystore + password_file, "
+                           "or key_env with dev: true");
+    VIGIL_CHECK(r.expect_map(node, path, {"keystore", "password_file", "key_env", "dev"}));
+    SignerConfig s;
+    if (node["dev"]) {
+        VIGIL_TRY(s.dev, r.boolean(node["dev"], path + ".dev"));
+    }
+    if (node["keystore"]) {
+        VIGIL_TRY(std::string k, r.string(node["keystore"], path + ".keystore"));
+        s.keystore = resolve(base, k);
+        if (!node["password_file"])
+            return r.error(node, path, "a keystore needs 'password_file'");
+        VIGIL_TRY(std::string pw, r.string(node["password_file"], path + ".password_file"));
+        s.password_file = resolve(base, pw);
+        if (node["key_env"]) return r.error(node["key_env"], path + ".key_env", "use either keystore or key_env, not both");
+    } else if (node["key_env"]) {
+        VIGIL_TRY(std::string env, r.string(node["key_env"], path + ".key_env"));
+        if (!s.dev)
+            return r.error(node["key_env"], path + ".key_env",
+                           "a raw key from the environment is for development only: add dev: true");
+        if (node["password_file"]) return r.error(node["password_file"], path + ".password_file", "only used with keystore");
+        s.key_env = env;
+    } else {
+        return r.error(node, path, "needs 'keystore' + 'password_file' (or 'key_env' with dev: true)");
+    }
+    return s;
+}
+
+}  // namespace
+
+const ChainConfig* Config::chain(std::string_view name) const {
+    for (const ChainConfig& c : chains)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+Result<Config> parse_config(std::string_view yaml_text, const std::string& source_name,
+                            const std::filesystem::path& base_dir) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(std::string(yaml_text));
+    } catch (const YAML::Exception& e) {
+        return fail(source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                    std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    }
+    const Reader r(source_name);
+    if (!root || root.IsNull()) return fail(source_name + ": the file is empty");
+    try {
+        VIGIL_CHECK(r.expect_map(root, "", {"store", "metrics", "admin", "log", "chains", "signers"}));
+        Config cfg;
+        cfg.source = source_name;
+
+        const YAML::Node store = root["store"];
+        if (!store) return r.error(root, "store", "missing required section 'store' (store: {path: DIR})");
+        VIGIL_CHECK(r.expect_map(store, "store", {"path"}));
+        if (!store["path"]) return r.error(store, "store.path", "missing required key");
+        VIGIL_TRY(std::string store_path, r.string(store["path"], "store.path"));
+        cfg.store_path = resolve(base_dir, store_path);
+
+        if (const YAML::Node m = root["metrics"]) {
+            VIGIL_CHECK(r.expect_map(m, "metrics", {"listen"}));
+            if (m["listen"]) {
+                VIGIL_TRY(cfg.metrics_listen, r.string(m["listen"], "metrics.listen"));
+                if (!valid_listen(cfg.metrics_listen))
+                    return r.error(m["listen"], "metrics.listen", "expected host:port");
+            }
+        }
+        if (const YAML::Node a = root["admin"]) {
+            VIGIL_CHECK(r.expect_map(a, "admin", {"listen", "token_file"}));
+            if (!a["listen"]) return r.error(a, "admin.listen", "missing required key");
+            VIGIL_TRY(std::string listen, r.string(a["listen"], "admin.listen"));
+            if (!valid_listen(listen)) return r.error(a["listen"], "admin.listen", "expected host:port");
+            if (listen == cfg.metrics_listen)
+                return r.error(a["listen"], "admin.listen", "must differ from metrics.listen");
+            cfg.admin_listen = listen;
+            if (!a["token_file"])
+                return r.error(a, "admin.token_file", "missing required key (mutating calls need a bearer token)");
+            VIGIL_TRY(std::string token, r.string(a["token_file"], "admin.token_file"));
+            cfg.admin_token_file = resolve(base_dir, token);
+        }
+        if (const YAML::Node l = root["log"]) {
+            VIGIL_CHECK(r.expect_map(l, "log", {"level", "format"}));
+            if (l["level"]) {
+                VIGIL_TRY(std::string level, r.string(l["level"], "log.level"));
+                if (!parse_log_level(level, cfg.log_level))
+                    return r.error(l["level"], "log.level", "expected debug, info, warn or error");
+            }
+            if (l["format"]) {
+                VIGIL_TRY(std::string format, r.string(l["format"], "log.format"));
+                if (!parse_log_format(format, cfg.log_format))
+                    return r.error(l["format"], "log.format", "expected json or text");
+            }
+        }
+
+        const YAML::Node chains = root["chains"];
+        if (!chains) return r.error(root, "chains", "missing required section 'chains'");
+        if (!chains.IsSequence() || chains.size() == 0)
+            return r.error(chains, "chains", "expected a non-empty list of chains");
+        std::set<std::string> names;
+        std::set<uint64_t> ids;
+        for (size_t i = 0; i < chains.size(); ++i) {
+            VIGIL_TRY(ChainConfig c, parse_chain(r, chains[i], "chains[" + std::to_string(i) + "]"));
+            if (!names.insert(c.name).second)
+                return r.error(chains[i]["name"], "chains[" + std::to_string(i) + "].name", "duplicate chain name '" + c.name + "'");
+            if (!ids.insert(c.chain_id).second)
+                return r.error(chains[i]["chain_id"], "chains." + c.name + ".chain_id",
+                               "chain id " + std::to_string(c.chain_id) + " is used by another chain");
+            cfg.chains.push_back(std::move(c));
+        }
+
+        if (const YAML::Node signers = root["signers"]) {
+            if (!signers.IsMap()) return r.error(signers, "signers", "expected a mapping of signer names");
+            for (const auto& kv : signers) {
+                const std::string name = kv.first.Scalar();
+                if (!valid_name(name)) return r.error(kv.first, "signers." + name, "invalid signer name");
+                VIGIL_TRY(SignerConfig s, parse_signer(r, kv.second, "signers." + name, base_dir));
+                s.name = name;
+                cfg.signers.emplace(name, std::move(s));
+            }
+        }
+        return cfg;
+    } catch (const YAML::Exception& e) {
+        // yaml-cpp throws on some malformed trees (e.g. a map key that is itself a map).
+        return fail(source_name + ":" + std::to_string(e.mark.line + 1) + ": invalid config: " + e.msg);
+    }
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(path.string() + ": cannot read the config file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::filesystem::path base = path.parent_path();
+    if (base.empty()) base = ".";
+    return parse_config(ss.str(), path.string(), base);
+}
+
+}  // namespace vigil::core

@@ -1,0 +1,75 @@
+// Config: Vigil's one YAML file, parsed and validated in full at start.
+//
+// Every field is checked: a missing required key, an unknown key (usually a typo), a
+// wrong type or an out-of-range value is an error naming the file, line, column and
+// the key path ("vigil.yaml:12:5: chains[1].chain_id: expected an unsigned integer").
+// Secrets are never inline: signers name a keystore file and a password file, or (only
+// with dev: true) an environment variable; the config never holds key material.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chains/eth/result.h"
+#include "core/log.h"
+
+namespace vigil::core {
+
+// How deep a block must be before its events count as confirmed.
+struct Finality {
+    enum class Kind { confirmations, safe, finalized };
+    Kind kind = Kind::confirmations;
+    uint64_t confirmations = 0;  // when kind == confirmations
+};
+
+struct ChainConfig {
+    std::string name;
+    uint64_t chain_id = 0;
+    std::vector<std::string> rpc;  // HTTP(S) endpoints, in failover order
+    std::optional<std::string> ws;  // WebSocket endpoint for newHeads
+    Finality finality;
+    uint64_t poll_interval_ms = 2000;
+    uint64_t start_block = 0;
+    uint64_t max_block_range = 2000;
+    double requests_per_second = 25;
+    uint64_t request_timeout_ms = 10000;
+    uint64_t reorg_window = 128;  // headers kept for reorg detection
+    uint64_t max_lag_blocks = 64;  // /readyz threshold
+};
+
+struct SignerConfig {
+    std::string name;
+    // Either a V3 keystore with its password file...
+    std::optional<std::filesystem::path> keystore;
+    std::optional<std::filesystem::path> password_file;
+    // ...or, for development only, an environment variable holding a raw key.
+    std::optional<std::string> key_env;
+    bool dev = false;
+};
+
+struct Config {
+    std::filesystem::path source;  // the file it was read from
+    std::filesystem::path store_path;
+    std::string metrics_listen = "127.0.0.1:9100";
+    std::optional<std::string> admin_listen;
+    std::optional<std::filesystem::path> admin_token_file;
+    LogLevel log_level = LogLevel::info;
+    LogFormat log_format = LogFormat::json;
+    std::vector<ChainConfig> chains;
+    std::map<std::string, SignerConfig> signers;
+
+    const ChainConfig* chain(std::string_view name) const;
+};
+
+// Parses and validates YAML text; `source_name` prefixes error positions. Relative
+// paths in the file are resolved against `base_dir`.
+Result<Config> parse_config(std::string_view yaml_text, const std::string& source_name,
+                            const std::filesystem::path& base_dir);
+// Reads and validates a config file.
+Result<Config> load_config(const std::filesystem::path& path);
+
+}  // namespace vigil::core

@@ -1,0 +1,128 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::core {
+namespace {
+
+constexpr const char* kValid = R"(store:
+  path: data/store
+metrics:
+  listen: 127.0.0.1:9100
+admin:
+  listen: 127.0.0.1:9101
+  token_file: /etc/vigil/admin-token
+log:
+  level: debug
+  format: text
+chains:
+  - name: l1
+    chain_id: 1
+    rpc: [http://127.0.0.1:8545, https://backup.example/rpc]
+    ws: ws://127.0.0.1:8546
+    finality: finalized
+  - name: op-a
+    chain_id: 10
+    rpc: http://127.0.0.1:9545
+    confirmations: 5
+    poll_interval_ms: 500
+    max_block_range: 500
+    requests_per_second: 12.5
+signers:
+  relayer:
+    keystore: keys/relayer.json
+    password_file: /run/secrets/relayer-password
+  dev-key:
+    key_env: VIGIL_DEV_KEY
+    dev: true
+)";
+
+Result<Config> parse(const std::string& text) { return parse_config(text, "vigil.yaml", "/etc/vigil"); }
+
+// Replaces the first occurrence of `from` in the valid config.
+std::string valid_with(const std::string& from, const std::string& to) {
+    std::string s = kValid;
+    size_t pos = s.find(from);
+    EXPECT_NE(pos, std::string::npos) << from;
+    return s.replace(pos, from.size(), to);
+}
+
+void expect_error(const std::string& text, const std::string& needle) {
+    auto cfg = parse(text);
+    ASSERT_FALSE(cfg.ok()) << "accepted a config that should fail with: " << needle;
+    EXPECT_NE(cfg.error().message.find(needle), std::string::npos) << cfg.error().message;
+}
+
+TEST(Config, ParsesEveryField) {
+    auto cfg = parse(kValid);
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    EXPECT_EQ(cfg->store_path, "/etc/vigil/data/store");
+    EXPECT_EQ(cfg->metrics_listen, "127.0.0.1:9100");
+    EXPECT_EQ(*cfg->admin_listen, "127.0.0.1:9101");
+    EXPECT_EQ(cfg->log_level, LogLevel::debug);
+    EXPECT_EQ(cfg->log_format, LogFormat::text);
+    ASSERT_EQ(cfg->chains.size(), 2u);
+    const ChainConfig& l1 = cfg->chains[0];
+    EXPECT_EQ(l1.rpc.size(), 2u);
+    EXPECT_EQ(*l1.ws, "ws://127.0.0.1:8546");
+    EXPECT_EQ(l1.finality.kind, Finality::Kind::finalized);
+    const ChainConfig* op = cfg->chain("op-a");
+    ASSERT_NE(op, nullptr);
+    EXPECT_EQ(op->chain_id, 10u);
+    EXPECT_EQ(op->finality.kind, Finality::Kind::confirmations);
+    EXPECT_EQ(op->finality.confirmations, 5u);
+    EXPECT_EQ(op->poll_interval_ms, 500u);
+    EXPECT_DOUBLE_EQ(op->requests_per_second, 12.5);
+    EXPECT_EQ(cfg->signers.at("relayer").keystore->string(), "/etc/vigil/keys/relayer.json");
+    EXPECT_EQ(*cfg->signers.at("dev-key").key_env, "VIGIL_DEV_KEY");
+}
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+    expect_error(valid_with("chain_id: 10", "chain_id: ten"),
+                 "vigil.yaml:18:15: chains.op-a.chain_id: expected an unsigned integer");
+    expect_error(valid_with("    poll_interval_ms: 500", "    poll_interval: 500"),
+                 "vigil.yaml:21:5: chains[1].poll_interval: unknown key");
+    expect_error(valid_with("log:", "logs:"), "logs: unknown key");
+    expect_error(valid_with("  format: text", "  format: xml"), "log.format: expected json or text");
+}
+
+TEST(Config, RejectsBadValues) {
+    expect_error(valid_with("chain_id: 10", "chain_id: 1"), "chain id 1 is used by another chain");
+    expect_error(valid_with("name: op-a", "name: l1"), "duplicate chain name 'l1'");
+    expect_error(valid_with("name: op-a", "name: Op A"), "lowercase letters");
+    expect_error(valid_with("rpc: http://127.0.0.1:9545", "rpc: 127.0.0.1:9545"), "http:// or https://");
+    expect_error(valid_with("ws: ws://127.0.0.1:8546", "ws: http://x"), "ws:// or wss://");
+    expect_error(valid_with("    finality: finalized\n", ""), "missing 'confirmations: N' or 'finality");
+    expect_error(valid_with("    finality: finalized", "    finality: finalized\n    confirmations: 3"),
+                 "not both");
+    expect_error(valid_with("finality: finalized", "finality: latest"), "expected 'safe' or 'finalized'");
+    expect_error(valid_with("max_block_range: 500", "max_block_range: 0"), "between 1 and");
+    expect_error(valid_with("requests_per_second: 12.5", "requests_per_second: -1"), "greater than");
+    expect_error(valid_with("listen: 127.0.0.1:9100", "listen: localhost"), "metrics.listen: expected host:port");
+    expect_error(valid_with("listen: 127.0.0.1:9101", "listen: 127.0.0.1:9100"), "must differ");
+    expect_error(valid_with("confirmations: 5", "confirmations: 5\n    reorg_window: 4"), "must exceed");
+    expect_error("store:\n  path: x\n", "missing required section 'chains'");
+    expect_error("chains: []\n", "missing required section 'store'");
+    expect_error("", "the file is empty");
+    expect_error("store: [unclosed\n", "invalid YAML");
+}
+
+TEST(Config, SecretsAreNeverInline) {
+    expect_error(valid_with("    key_env: VIGIL_DEV_KEY\n    dev: true", "    private_key: 0x0123"),
+                 "secrets are never written in the config");
+    expect_error(valid_with("    dev: true", "    dev: false"), "development only");
+    expect_error(valid_with("    password_file: /run/secrets/relayer-password\n", ""), "needs 'password_file'");
+    // The rejected secret value itself never appears in the error.
+    auto cfg = parse(valid_with("    key_env: VIGIL_DEV_KEY\n    dev: true", "    key: 0xdeadbeefcafe"));
+    ASSERT_FALSE(cfg.ok());
+    EXPECT_EQ(cfg.error().message.find("deadbeef"), std::string::npos);
+}
+
+TEST(Config, MissingFileIsAClearError) {
+    auto cfg = load_config("/nonexistent/vigil.yaml");
+    ASSERT_FALSE(cfg.ok());
+    EXPECT_NE(cfg.error().message.find("/nonexistent/vigil.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::core
