@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake pkg-config git \
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
   clang-16 libclang-rt-16-dev clang-format
 
-.PHONY: deps build test unit asan fuzz fuzz-smoke bench lint format clean
+.PHONY: deps devnet-tools build test unit asan fuzz fuzz-smoke bench lint format clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo).
 deps:
@@ -31,6 +31,15 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
+## devnet-tools: Anvil, cast and solc pinned in tests/devnet/package-lock.json.
+DEVNET_STAMP := tests/devnet/node_modules/.installed
+devnet-tools: $(DEVNET_STAMP)
+$(DEVNET_STAMP): tests/devnet/package.json tests/devnet/package-lock.json
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
+	cd tests/devnet && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 
@@ -39,11 +48,11 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 ## test: everything CI must pass.
-test: build fuzz-smoke
+test: build devnet-tools fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 ## asan: the unit tests under ASan + UBSan.
-asan: deps
+asan: deps devnet-tools
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 900

@@ -15,10 +15,13 @@ namespace vigil {
 
 struct Error {
     std::string message;
+    // A machine-readable kind for callers that act on it (e.g. rpc::ErrorCode to decide a
+    // retry); defined by the module that fails. 0 = unspecified.
+    int code = 0;
 };
 
 // Builds an Error; reads well at call sites: `return fail("rlp: empty input");`.
-inline Error fail(std::string message) { return Error{std::move(message)}; }
+inline Error fail(std::string message, int code = 0) { return Error{std::move(message), code}; }
 
 template <class T>
 class [[nodiscard]] Result {

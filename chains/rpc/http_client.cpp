@@ -1,0 +1,366 @@
+#include "chains/rpc/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace vigil::rpc {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+void global_curl_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct ResponseBuffer {
+    std::string data;
+    size_t limit;
+    bool overflow = false;
+};
+
+size_t on_body(char* ptr, size_t size, size_t nmemb, void* user) {
+    auto* buf = static_cast<ResponseBuffer*>(user);
+    const size_t n = size * nmemb;
+    if (buf->data.size() + n > buf->limit) {
+        buf->overflow = true;
+        return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
+    }
+    buf->data.append(ptr, n);
+    return n;
+}
+
+std::string describe_rpc_error(const Json& err) {
+    std::string out = "rpc error";
+    if (err.is_object()) {
+        auto code = err.find("code");
+        if (code != err.end() && code->is_number_integer()) out += " " + std::to_string(code->get<int64_t>());
+        auto msg = err.find("message");
+        if (msg != err.end() && msg->is_string()) out += ": " + msg->get<std::string>().substr(0, 500);
+    } else {
+        out += ": " + err.dump().substr(0, 200);
+    }
+    return out;
+}
+
+// Validates one JSON-RPC response object against the id we sent.
+Result<Json> take_result(Json& item, uint64_t id) {
+    if (!item.is_object()) return fail("answer is not a JSON object", kMalformed);
+    auto id_it = item.find("id");
+    if (id_it == item.end() || !id_it->is_number_unsigned() || id_it->get<uint64_t>() != id)
+        return fail("answer id does not match the request", kMalformed);
+    if (auto err = item.find("error"); err != item.end() && !err->is_null())
+        return fail(describe_rpc_error(*err), kRpcError);
+    auto result = item.find("result");
+    if (result == item.end()) return fail("answer has neither result nor error", kMalformed);
+    return std::move(*result);
+}
+
+}  // namespace
+
+struct RpcClient::Endpoint {
+    std::string url;
+    std::string redacted;
+    CURL* curl = nullptr;
+    curl_slist* headers = nullptr;
+    double tokens = 1;
+    SteadyClock::time_point last_refill = SteadyClock::now();
+    bool healthy = true;
+    bool wrong_chain = false;        // never used again
+    bool needs_chain_check = true;   // before first use and after every failure
+    uint32_t consecutive_failures = 0;
+    SteadyClock::time_point rest_until{};
+    uint64_t requests = 0;
+    uint64_t failures = 0;
+    std::string last_error;
+
+    ~Endpoint() {
+        if (headers) curl_slist_free_all(headers);
+        if (curl) curl_easy_cleanup(curl);
+    }
+};
+
+std::string redact_url(const std::string& url) {
+    size_t scheme = url.find("://");
+    size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+    size_t end = url.find_first_of("/?#", start);
+    std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+    return url.substr(0, start) + authority;
+}
+
+RpcClient::RpcClient(RpcClientOptions options, Sleep sleep)
+    : options_(std::move(options)),
+      sleep_(sleep ? std::move(sleep) : Sleep([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+      rng_state_(static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()) |
+                 1) {
+    global_curl_init();
+    for (const std::string& url : options_.urls) {
+        auto ep = std::make_unique<Endpoint>();
+        ep->url = url;
+        ep->redacted = redact_url(url);
+        ep->curl = curl_easy_init();
+        ep->headers = curl_slist_append(nullptr, "Content-Type: application/json");
+        ep->tokens = std::max(1.0, options_.requests_per_second);
+        endpoints_.push_back(std::move(ep));
+    }
+}
+
+RpcClient::~RpcClient() = default;
+
+Result<std::string> RpcClient::post(Endpoint& ep, const std::string& body) {
+    if (!ep.curl) return fail("cannot create a curl handle", kTransport);
+    // Token bucket: at most requests_per_second per endpoint, bursts up to one second's worth.
+    if (options_.requests_per_second > 0) {
+        const double cap = std::max(1.0, options_.requests_per_second);
+        auto now = SteadyClock::now();
+        ep.tokens = std::min(cap, ep.tokens + std::chrono::duration<double>(now - ep.last_refill).count() *
+                                                  options_.requests_per_second);
+        ep.last_refill = now;
+        if (ep.tokens < 1) {
+            auto wait = std::chrono::duration<double>((1 - ep.tokens) / options_.requests_per_second);
+            sleep_(std::chrono::ceil<std::chrono::milliseconds>(wait));
+            ep.tokens = 1;
+            ep.last_refill = SteadyClock::now();
+        }
+        ep.tokens -= 1;
+    }
+    ResponseBuffer buf{{}, options_.max_response_bytes};
+    CURL* c = ep.curl;
+    curl_easy_setopt(c, CURLOPT_URL, ep.url.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, ep.headers);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(options_.timeout.count(), 5000)));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    ++ep.requests;
+    CURLcode rc = curl_easy_perform(c);
+    if (buf.overflow)
+        return fail("answer larger than " + std::to_string(options_.max_response_bytes) + " bytes", kMalformed);
+    if (rc != CURLE_OK) return fail(std::string("transport: ") + curl_easy_strerror(rc), kTransport);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 429) return fail("HTTP 429 (rate limited)", kRateLimited);
+    if (status >= 500) return fail("HTTP " + std::to_string(status), kServerError);
+    if (status != 200) return fail("HTTP " + std::to_string(status), kHttpStatus);
+    return std::move(buf.data);
+}
+
+Status RpcClient::check_chain_id(Endpoint& ep) {
+    if (options_.expected_chain_id == 0) {
+        ep.needs_chain_check = false;
+        return {};
+    }
+    const uint64_t id = next_id_++;
+    Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "eth_chainId"}, {"params", Json::array()}};
+    VIGIL_TRY(std::string raw, post(ep, req.dump()));
+    Json answer = Json::parse(raw, nullptr, false);
+    if (answer.is_discarded()) return fail("eth_chainId: malformed JSON", kMalformed);
+    VIGIL_TRY(Json result, take_result(answer, id));
+    if (!result.is_string()) return fail("eth_chainId: result is not a string", kMalformed);
+    auto chain_id = eth::parse_quantity(result.get<std::string>());
+    if (!chain_id) return fail("eth_chainId: " + chain_id.error().message, kMalformed);
+    if (*chain_id != options_.expected_chain_id) {
+        ep.wrong_chain = true;
+        return fail("chain " + options_.chain + ": endpoint " + ep.redacted + " serves chain id " +
+                        std::to_string(*chain_id) + ", the config says " +
+                        std::to_string(options_.expected_chain_id),
+                    kWrongChain);
+    }
+    ep.needs_chain_check = false;
+    return {};
+}
+
+Status RpcClient::connect() {
+    if (endpoints_.empty()) return fail("chain " + options_.chain + ": no RPC endpoint configured", kNoEndpoint);
+    std::string unreachable;
+    size_t good = 0;
+    for (auto& ep : endpoints_) {
+        Status s = check_chain_id(*ep);
+        if (s.ok()) {
+            ++good;
+            continue;
+        }
+        if (s.error().code == kWrongChain) return s;
+        mark_failed(*ep, s.error().message);
+        unreachable += (unreachable.empty() ? "" : "; ") + ep->redacted + ": " + s.error().message;
+    }
+    if (good == 0)
+        return fail("chain " + options_.chain + ": no endpoint answered eth_chainId (" + unreachable + ")",
+                    kNoEndpoint);
+    // Start on the first endpoint that answered.
+    for (size_t i = 0; i < endpoints_.size(); ++i)
+        if (endpoints_[i]->healthy) {
+            current_ = i;
+            break;
+        }
+    return {};
+}
+
+RpcClient::Endpoint* RpcClient::pick_endpoint() {
+    const auto now = SteadyClock::now();
+    Endpoint* soonest = nullptr;
+    size_t soonest_index = 0;
+    // Endpoints are tried in configured order: the first is preferred and is returned
+    // to as soon as its rest is over.
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+        Endpoint& ep = *endpoints_[i];
+        if (ep.wrong_chain) continue;
+        if (ep.healthy || now >= ep.rest_until) {
+            current_ = i;
+            return &ep;
+        }
+        if (!soonest || ep.rest_until < soonest->rest_until) {
+            soonest = &ep;
+            soonest_index = i;
+        }
+    }
+    // Every usable endpoint is resting: wait for the first to come back (bounded), rather
+    // than fail a call that a short wait would let through.
+    if (soonest) {
+        auto wait = std::chrono::ceil<std::chrono::milliseconds>(soonest->rest_until - now);
+        sleep_(std::min(wait, options_.backoff_max));
+        current_ = soonest_index;
+    }
+    return soonest;
+}
+
+void RpcClient::mark_failed(Endpoint& ep, const std::string& why) {
+    // The endpoint rests, longer after each consecutive failure (up to 64x), and has its
+    // chain id checked again before it is used.
+    ep.healthy = false;
+    ep.needs_chain_check = true;
+    ep.failures++;
+    ep.last_error = why;
+    ep.rest_until = SteadyClock::now() + options_.endpoint_rest * (1u << std::min<uint32_t>(ep.consecutive_failures, 6));
+    ep.consecutive_failures++;
+}
+
+Result<Json> RpcClient::with_failover(const std::string& body, const std::string& what) {
+    Error last = fail("no attempt made", kNoEndpoint);
+    for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
+        if (attempt > 0) {
+            // Full jitter: a random wait in [0, min(max, base * 2^attempt)].
+            int64_t ceiling = std::min<int64_t>(options_.backoff_max.count(),
+                                                options_.backoff_base.count() << std::min(attempt, 20));
+            rng_state_ ^= rng_state_ << 13;
+            rng_state_ ^= rng_state_ >> 7;
+            rng_state_ ^= rng_state_ << 17;
+            sleep_(std::chrono::milliseconds(ceiling > 0 ? static_cast<int64_t>(rng_state_ % static_cast<uint64_t>(ceiling + 1)) : 0));
+        }
+        Endpoint* ep = pick_endpoint();
+        if (!ep) {
+            last = fail("every endpoint is resting after failures", kNoEndpoint);
+            continue;
+        }
+        Result<std::string> raw = fail("not sent");
+        if (Status checked = ep->needs_chain_check ? check_chain_id(*ep) : Status(); checked.ok())
+            raw = post(*ep, body);
+        else
+            raw = checked.error();
+        if (raw.ok()) {
+            Json answer = Json::parse(raw.value(), nullptr, false);
+            if (!answer.is_discarded()) {
+                ep->healthy = true;
+                ep->consecutive_failures = 0;
+                return answer;
+            }
+            raw = fail("malformed JSON answer (" + std::to_string(raw.value().size()) + " bytes)", kMalformed);
+        }
+        // The endpoint failed: rest it, re-check its chain id before it is used again,
+        // and move on to the next one.
+        mark_failed(*ep, raw.error().message);
+        last = Error{raw.error().message + " from " + ep->redacted, raw.error().code};
+        if (raw.error().code == kWrongChain) last.message = raw.error().message;
+    }
+    return fail("chain " + options_.chain + ": " + what + " failed after " +
+                    std::to_string(std::max(1, options_.max_attempts)) + " attempts: " + last.message,
+                last.code);
+}
+
+Result<Json> RpcClient::call(const std::string& method, Json params) {
+    for (int round = 0; round < 2; ++round) {
+        const uint64_t id = next_id_++;
+        Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+        const std::string body = req.dump();
+        params = req["params"];
+        VIGIL_TRY(Json answer, with_failover(body, method));
+        Result<Json> result = take_result(answer, id);
+        if (result.ok()) return result;
+        if (result.error().code == kRpcError)
+            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message, kRpcError);
+        // A well-formed JSON answer that is not a valid response to our request: blame
+        // the endpoint and try once more (on the next endpoint).
+        mark_failed(*endpoints_[current_], result.error().message);
+        if (round == 1)
+            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message, kMalformed);
+    }
+    return fail("unreachable", kMalformed);
+}
+
+Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& calls) {
+    if (calls.empty()) return std::vector<Result<Json>>{};
+    for (int round = 0; round < 2; ++round) {
+        const uint64_t first_id = next_id_;
+        next_id_ += calls.size();
+        Json req = Json::array();
+        for (size_t i = 0; i < calls.size(); ++i)
+            req.push_back({{"jsonrpc", "2.0"}, {"id", first_id + i}, {"method", calls[i].method}, {"params", calls[i].params}});
+        VIGIL_TRY(Json answer, with_failover(req.dump(), "batch of " + std::to_string(calls.size())));
+        std::string problem;
+        std::vector<Result<Json>> out;
+        if (!answer.is_array()) {
+            problem = "batch answer is not an array";
+        } else if (answer.size() != calls.size()) {
+            problem = "batch answer has " + std::to_string(answer.size()) + " items for " +
+                      std::to_string(calls.size()) + " calls";
+        } else {
+            // Answers may come in any order: index them by id.
+            std::vector<Json*> by_index(calls.size(), nullptr);
+            for (Json& item : answer) {
+                auto id = item.is_object() ? item.find("id") : item.end();
+                if (!item.is_object() || id == item.end() || !id->is_number_unsigned() ||
+                    id->get<uint64_t>() < first_id || id->get<uint64_t>() >= first_id + calls.size() ||
+                    by_index[id->get<uint64_t>() - first_id]) {
+                    problem = "batch answer has a missing, unknown or repeated id";
+                    break;
+                }
+                by_index[id->get<uint64_t>() - first_id] = &item;
+            }
+            if (problem.empty()) {
+                for (size_t i = 0; i < calls.size(); ++i) {
+                    Result<Json> r = take_result(*by_index[i], first_id + i);
+                    if (!r.ok() && r.error().code == kMalformed) {
+                        problem = calls[i].method + ": " + r.error().message;
+                        break;
+                    }
+                    if (!r.ok())
+                        r = fail("chain " + options_.chain + ": " + calls[i].method + ": " + r.error().message, kRpcError);
+                    out.push_back(std::move(r));
+                }
+            }
+        }
+        if (problem.empty()) return out;
+        mark_failed(*endpoints_[current_], problem);
+        if (round == 1) return fail("chain " + options_.chain + ": " + problem, kMalformed);
+    }
+    return fail("unreachable", kMalformed);
+}
+
+std::vector<EndpointStatus> RpcClient::status() const {
+    std::vector<EndpointStatus> out;
+    for (const auto& ep : endpoints_)
+        out.push_back({ep->url, ep->healthy && !ep->wrong_chain, ep->requests, ep->failures, ep->last_error});
+    return out;
+}
+
+}  // namespace vigil::rpc
