@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake pkg-config git \
   libcurl4-openssl-dev libwebsocketpp-dev libboost-dev libasio-dev \
   libleveldb-dev libsnappy-dev libsecp256k1-dev libyaml-cpp-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
-  clang-16 libclang-rt-16-dev clang-format
+  clang-16 libclang-rt-16-dev clang-format jq
 
 .PHONY: deps devnet-tools build test unit asan fuzz fuzz-smoke bench lint format clean
 

@@ -182,11 +182,19 @@ Status RpcClient::check_chain_id(Endpoint& ep) {
 
 Status RpcClient::connect() {
     if (endpoints_.empty()) return fail("chain " + options_.chain + ": no RPC endpoint configured", kNoEndpoint);
+    // Every endpoint gets a few tries (a flaky one is not a misconfiguration); a wrong
+    // chain id on any of them is.
     std::string unreachable;
     size_t good = 0;
     for (auto& ep : endpoints_) {
-        Status s = check_chain_id(*ep);
+        Status s = fail("not tried");
+        for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
+            if (attempt > 0) sleep_(std::min(options_.backoff_max, options_.backoff_base * (1 << std::min(attempt, 10))));
+            s = check_chain_id(*ep);
+            if (s.ok() || s.error().code == kWrongChain) break;
+        }
         if (s.ok()) {
+            ep->healthy = true;
             ++good;
             continue;
         }
@@ -197,12 +205,6 @@ Status RpcClient::connect() {
     if (good == 0)
         return fail("chain " + options_.chain + ": no endpoint answered eth_chainId (" + unreachable + ")",
                     kNoEndpoint);
-    // Start on the first endpoint that answered.
-    for (size_t i = 0; i < endpoints_.size(); ++i)
-        if (endpoints_[i]->healthy) {
-            current_ = i;
-            break;
-        }
     return {};
 }
 

@@ -104,7 +104,7 @@ TEST_F(RpcClientTest, DeadEndpointIsSkipped) {
     auto st = client.status();
     EXPECT_FALSE(st[0].healthy);
     EXPECT_TRUE(st[1].healthy);
-    EXPECT_EQ(st[0].requests, 1u);  // tried once at connect, then rested
+    EXPECT_EQ(st[0].requests, 6u);  // max_attempts tries at connect, then rested
 }
 
 TEST_F(RpcClientTest, NoEndpointAtAllIsAClearError) {

@@ -1,0 +1,148 @@
+// Listener: follows one chain and turns it into an ordered stream of *confirmed* logs,
+// exactly once across restarts and reorgs.
+//
+// Each step reads the confirmed height (head - confirmations, or the safe/finalized
+// tag), fetches the logs of the next block range with eth_getLogs (the range adapts:
+// halved on "too many results"/"range too large"/timeouts, grown again on success),
+// checks that the range is on the same chain as the cursor (parent hash) and did not
+// change while it was read (the range's last block hash before and after), then hands
+// the logs to its consumer, which adds its derived state to a WriteBatch that the
+// listener commits together with the new cursor (one synced LevelDB batch). A crash at
+// any point therefore replays from the last commit: nothing skipped, nothing repeated.
+//
+// Reorgs: the hashes of recently committed blocks are kept in the store. When the
+// cursor's block is no longer canonical, the listener walks back to the newest kept
+// block that still is (the common ancestor), tells the consumer which blocks were
+// orphaned (on_reorg, in the same batch that rolls the cursor back) and continues from
+// there. A reorg deeper than the kept window stops the listener with a fatal error.
+//
+// Thread-safety: step() and run() from one thread; notify_head(), request_stop() and
+// status() from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chains/eth/address.h"
+#include "chains/eth/bytes.h"
+#include "chains/rpc/http_client.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/store.h"
+
+namespace vigil::chains {
+
+struct LogFilter {
+    std::vector<eth::Address> addresses;           // empty: any address
+    std::vector<std::vector<eth::Hash32>> topics;  // per position, OR-ed; empty: any
+};
+
+struct BlockRef {
+    uint64_t number = 0;
+    eth::Hash32 hash;
+    friend bool operator==(const BlockRef&, const BlockRef&) = default;
+};
+
+struct ConfirmedLog {
+    uint64_t block_number = 0;
+    eth::Hash32 block_hash;
+    uint64_t tx_index = 0;
+    eth::Hash32 tx_hash;
+    uint64_t log_index = 0;
+    eth::Address address;
+    std::vector<eth::Hash32> topics;
+    eth::Bytes data;
+};
+
+// What a listener feeds. Both calls add writes to `batch`, which the listener commits
+// with its cursor; returning an error aborts the batch (nothing is committed) and the
+// same input is offered again later.
+class LogConsumer {
+public:
+    virtual ~LogConsumer() = default;
+    // The logs of confirmed blocks [first_block, last.number], in chain order (by block,
+    // then log index). Called also for ranges without logs, so the consumer can track
+    // its confirmed height.
+    virtual Status on_confirmed(uint64_t first_block, const BlockRef& last,
+                                const std::vector<ConfirmedLog>& logs, core::WriteBatch& batch) = 0;
+    // Blocks from `first_orphaned` on were replaced by a reorg: drop what was derived
+    // from them. Their replacements will be offered through on_confirmed.
+    virtual Status on_reorg(uint64_t first_orphaned, core::WriteBatch& batch) = 0;
+};
+
+struct ListenerStatus {
+    std::string chain;
+    uint64_t head = 0;       // latest block seen
+    uint64_t confirmed = 0;  // confirmed height
+    std::optional<BlockRef> cursor;
+    uint64_t range = 0;      // current eth_getLogs block range
+    uint64_t reorgs = 0;
+    uint64_t logs = 0;       // confirmed logs emitted since start
+    std::string last_error;
+};
+
+// Error::code of a condition that must stop the listener (a deep reorg, a corrupt
+// cursor); other step errors are transient and retried by run().
+inline constexpr int kListenerFatal = 2001;
+
+class Listener {
+public:
+    // `consumer_id` names the cursor (several consumers may follow one chain, each with
+    // its own listener and cursor). All references must outlive the listener.
+    Listener(const core::ChainConfig& chain, std::string consumer_id, LogFilter filter,
+             rpc::RpcClient& rpc, core::Store& store, LogConsumer& consumer, core::Logger log);
+
+    // Loads the cursor (or places it before the configured start block).
+    Status start();
+
+    struct StepResult {
+        bool advanced = false;  // committed a range or handled a reorg
+        bool caught_up = false; // the cursor is at the confirmed height
+    };
+    // One unit of work. A transient error leaves everything as it was.
+    Result<StepResult> step();
+
+    // Steps until request_stop(); waits poll_interval (or a notify_head()) when caught
+    // up, backs off on transient errors. Returns only on stop or a fatal error.
+    Status run();
+    void request_stop();
+    // A new head is known (e.g. from a WebSocket subscription): step now.
+    void notify_head();
+
+    ListenerStatus status() const;
+
+private:
+    Result<uint64_t> confirmed_height(uint64_t& head);
+    Result<BlockRef> block_ref(uint64_t number, eth::Hash32* parent_hash = nullptr);
+    Result<std::vector<ConfirmedLog>> fetch_logs(uint64_t from, uint64_t to);
+    Result<StepResult> handle_reorg(const std::string& why);
+    std::string key(std::string_view suffix) const;
+    void set_error(const std::string& e);
+
+    const core::ChainConfig& chain_;
+    std::string consumer_id_;
+    LogFilter filter_;
+    rpc::RpcClient& rpc_;
+    core::Store& store_;
+    LogConsumer& consumer_;
+    core::Logger log_;
+
+    std::optional<BlockRef> cursor_;
+    uint64_t range_;
+
+    mutable std::mutex mu_;  // guards status_, wake_
+    std::condition_variable cv_;
+    bool wake_ = false;
+    std::atomic<bool> stop_{false};
+    ListenerStatus status_;
+};
+
+// Parses one eth_getLogs entry.
+Result<ConfirmedLog> parse_log(const rpc::Json& entry);
+
+}  // namespace vigil::chains
