@@ -7,6 +7,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "chains/rpc/tx_json.h"
 #include "tests/unit/vectors.h"
 
 namespace vigil::eth {
@@ -553,6 +554,100 @@ TEST(Transaction, DepositRoundTripAndNoSignature) {
     auto e = decode_transaction(bad);
     ASSERT_FALSE(e.ok());
     EXPECT_NE(e.error().message.find("isSystemTx"), std::string::npos);
+}
+
+// --- JSON request parsing and formatting (chains/rpc/tx_json) ---------------------------
+
+TEST(TxJson, RequestFromEip155ExampleSignsToTheSignedTx) {
+    VIGIL_VECTOR_JSON(c, "transactions/eip-155/example.json");
+    rpc::Json request = {{"chainId", c["chainId"]},
+                         {"nonce", c["tx"]["nonce"]},
+                         {"gasPrice", c["tx"]["gasPrice"]},
+                         {"gasLimit", c["tx"]["gasLimit"]},
+                         {"to", c["tx"]["to"]},
+                         {"value", c["tx"]["value"]},
+                         {"input", c["tx"]["data"]}};
+    auto tx = rpc::parse_tx_request(request);
+    ASSERT_TRUE(tx.ok()) << tx.error().message;
+    EXPECT_EQ(tx->type, TxType::kLegacy);
+    auto key = PrivateKey::from_hex(c["privateKey"].get<std::string>());
+    auto signed_tx = sign_transaction(*tx, *key);
+    ASSERT_TRUE(signed_tx.ok());
+    EXPECT_EQ(to_hex(*encode_transaction(*signed_tx)), c["signedTx"].get<std::string>());
+
+    const rpc::Json out = rpc::tx_to_json(*signed_tx);
+    EXPECT_EQ(out["type"], "0x0");
+    EXPECT_EQ(out["nonce"], "0x9");
+    EXPECT_EQ(out["chainId"], "0x1");
+    EXPECT_EQ(out["v"], "0x25");  // 37
+    EXPECT_EQ(out["r"], U256::from_string(c["r"].get<std::string>())->to_hex());
+    EXPECT_EQ(out["to"], c["tx"]["to"]);
+    EXPECT_EQ(out["hash"], keccak256(hex(c["signedTx"])).to_hex());
+}
+
+TEST(TxJson, EthersLondonFieldsRoundTrip) {
+    VIGIL_VECTOR_JSON(cases, "transactions/ethers/transactions.json");
+    size_t count = 0;
+    for (const auto& c : cases) {
+        const json& t = c["transaction"];
+        if (!t.contains("to") || !t.contains("chainId")) continue;
+        SCOPED_TRACE(c["name"].get<std::string>());
+        rpc::Json request = {{"type", "0x2"}, {"chainId", t["chainId"]}};
+        for (const char* k : {"nonce", "maxFeePerGas", "maxPriorityFeePerGas", "gasLimit", "to",
+                              "value", "data", "accessList"})
+            if (t.contains(k)) request[k] = t[k];
+        if (!request.contains("nonce")) request["nonce"] = 0u;
+        for (const char* k : {"maxFeePerGas", "maxPriorityFeePerGas", "gasLimit"})
+            if (!request.contains(k)) request[k] = "0x0";
+        auto tx = rpc::parse_tx_request(request);
+        ASSERT_TRUE(tx.ok()) << tx.error().message;
+        auto key = PrivateKey::from_hex(c["privateKey"].get<std::string>());
+        auto signed_tx = sign_transaction(*tx, *key);
+        ASSERT_TRUE(signed_tx.ok());
+        EXPECT_EQ(to_hex(*encode_transaction(*signed_tx)), c["signedLondon"].get<std::string>());
+        const rpc::Json out = rpc::tx_to_json(*signed_tx);
+        EXPECT_EQ(out["yParity"], c["signatureLondon"]["v"]);
+        // r and s are quantities (no leading zeros) as in JSON-RPC; the vector pads them.
+        EXPECT_EQ(u256(out["s"]), u256(c["signatureLondon"]["s"]));
+        EXPECT_EQ(u256(out["r"]), u256(c["signatureLondon"]["r"]));
+        EXPECT_EQ(out["from"], key->address().to_hex());
+        ++count;
+    }
+    EXPECT_GT(count, 90u);
+}
+
+TEST(TxJson, RequestErrorsNameTheKey) {
+    auto err = [](const std::string& text) {
+        auto r = rpc::parse_tx_request(std::string_view(text));
+        return r.ok() ? std::string("<accepted>") : r.error().message;
+    };
+    const std::string base = R"("chainId":1,"nonce":0,"gas":21000)";
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":1,"gasPirce":1})").find("'gasPirce'"),
+              std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"type":2,"gasPrice":1,"maxFeePerGas":1,
+                   "maxPriorityFeePerGas":1})")
+                  .find("'gasPrice'"),
+              std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":1,"gasLimit":21000})").find("'gasLimit'"),
+              std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":1,"data":"0x","input":"0x"})").find("'input'"),
+              std::string::npos);
+    EXPECT_NE(err(R"({"nonce":0,"gas":21000,"gasPrice":1})").find("'chainId'"), std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"type":3,"gasPrice":1})").find("'type'"), std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":-1})").find("'gasPrice'"), std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":1,"to":"0x12"})").find("'to'"), std::string::npos);
+    EXPECT_NE(err("{" + base + R"(,"gasPrice":1,"type":1,"accessList":[{"address":"0x)" +
+                  std::string(40, '1') + R"(","keys":[]}]})")
+                  .find("'keys'"),
+              std::string::npos);
+    EXPECT_NE(err("[1]").find("object"), std::string::npos);
+    EXPECT_NE(err("{").find("JSON"), std::string::npos);
+    // A complete 1559 request with type inferred, "to" null = creation.
+    auto ok = rpc::parse_tx_request(std::string_view(
+        "{" + base + R"(,"maxFeePerGas":"0x10","maxPriorityFeePerGas":"0x1","to":null})"));
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->type, TxType::kDynamicFee);
+    EXPECT_FALSE(ok->to.has_value());
 }
 
 }  // namespace
