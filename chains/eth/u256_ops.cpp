@@ -18,8 +18,18 @@ inline uint64_t hi64(u128 x) { return static_cast<uint64_t>(x >> 64); }
 inline uint64_t lo64(u128 x) { return static_cast<uint64_t>(x); }
 inline u128 make_u128(uint64_t hi, uint64_t lo) { return (static_cast<u128>(hi) << 64) | lo; }
 
-// floor((2^128 - 1) / d) - 2^64 for a normalized d (top bit set); M&G section 3.
-inline uint64_t reciprocal_2by1(uint64_t d) { return lo64(~u128(0) / d); }
+// floor((2^128 - 1) / d) - 2^64 for a normalized d (top bit set); M&G section 3. That is
+// (~d : ~0) / d, whose quotient fits 64 bits, so x86-64 does it with one DIV instead of
+// the compiler's generic 128/128-bit division routine.
+inline uint64_t reciprocal_2by1(uint64_t d) {
+#if defined(__x86_64__)
+    uint64_t quot, rem;
+    __asm__("divq %4" : "=a"(quot), "=d"(rem) : "a"(~0ULL), "d"(~d), "r"(d));
+    return quot;
+#else
+    return lo64(~u128(0) / d);
+#endif
+}
 
 // (u1:u0) / d for normalized d with u1 < d, using v = reciprocal_2by1(d); M&G algorithm 4.
 inline uint64_t udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v, uint64_t& rem) {
