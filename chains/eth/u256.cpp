@@ -56,19 +56,25 @@ Result<U256> U256::from_string(std::string_view text) {
         }
         for (char c : digits) {
             int d;
-            if (c >= '0' && c <= '9') d = c - '0';
-            else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-            else return fail("u256: invalid hex digit '" + std::string(1, c) + "'");
+            if (c >= '0' && c <= '9')
+                d = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                d = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                d = c - 'A' + 10;
+            else
+                return fail("u256: invalid hex digit '" + std::string(1, c) + "'");
             value = (value << 4) | U256(static_cast<uint64_t>(d));
         }
         return value;
     }
     for (char c : digits) {
-        if (c < '0' || c > '9') return fail("u256: invalid decimal digit '" + std::string(1, c) + "'");
+        if (c < '0' || c > '9')
+            return fail("u256: invalid decimal digit '" + std::string(1, c) + "'");
         // value * 10 + d, detecting overflow through the 512-bit product's high half.
         auto wide = mul_wide(value, U256(10));
-        if (wide[4] | wide[5] | wide[6] | wide[7]) return fail("u256: decimal number exceeds 256 bits");
+        if (wide[4] | wide[5] | wide[6] | wide[7])
+            return fail("u256: decimal number exceeds 256 bits");
         U256 next(wide[0], wide[1], wide[2], wide[3]);
         U256 sum = next + U256(static_cast<uint64_t>(c - '0'));
         if (sum < next) return fail("u256: decimal number exceeds 256 bits");
@@ -207,7 +213,8 @@ U256 operator>>(const U256& a, unsigned shift) {
     unsigned limb_shift = shift / 64, bit_shift = shift % 64;
     for (unsigned i = 0; i + limb_shift < 4; ++i) {
         uint64_t v = a.limbs[i + limb_shift] >> bit_shift;
-        if (bit_shift && i + limb_shift + 1 < 4) v |= a.limbs[i + limb_shift + 1] << (64 - bit_shift);
+        if (bit_shift && i + limb_shift + 1 < 4)
+            v |= a.limbs[i + limb_shift + 1] << (64 - bit_shift);
         r.limbs[i] = v;
     }
     return r;

@@ -16,7 +16,7 @@
 namespace vigil::eth {
 
 class U256 {
-public:
+  public:
     // limbs[0] is the least significant.
     std::array<uint64_t, 4> limbs{};
 
@@ -60,7 +60,7 @@ public:
     friend U256 operator|(const U256& a, const U256& b);
     friend U256 operator^(const U256& a, const U256& b);
     friend U256 operator~(const U256& a);
-    friend U256 operator-(const U256& a);  // two's-complement negation
+    friend U256 operator-(const U256& a);                   // two's-complement negation
     friend U256 operator<<(const U256& a, unsigned shift);  // 0 when shift >= 256
     friend U256 operator>>(const U256& a, unsigned shift);  // 0 when shift >= 256
 
