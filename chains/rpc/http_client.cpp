@@ -141,7 +141,6 @@ Result<std::string> RpcClient::post(Endpoint& ep, const std::string& body) {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(options_.timeout.count(), 5000)));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     ++ep.requests;
     CURLcode rc = curl_easy_perform(c);
     if (buf.overflow)
