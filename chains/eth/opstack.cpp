@@ -78,7 +78,10 @@ Result<U256> versioned_nonce(uint16_t version, const U256& counter) {
     return (U256(version) << 240) | counter;
 }
 
-Hash32 message_passed_topic() { return abi::event_topic(message_passed_event()); }
+Hash32 message_passed_topic() {
+    static const Hash32 kTopic = abi::event_topic(message_passed_event());
+    return kTopic;
+}
 
 Result<MessagePassed> decode_message_passed(const Address& emitter, std::span<const Hash32> topics,
                                             BytesView data) {
@@ -88,7 +91,17 @@ Result<MessagePassed> decode_message_passed(const Address& emitter, std::span<co
                     message_passer_address().to_checksum_hex());
     const abi::Signature& event = message_passed_event();
     if (event.params.size() != 7) return fail("opstack: internal: bad MessagePassed signature");
-    auto params = abi::decode_log(event, topics, data);
+    // topic0 is checked against the cached hash; the rest is decoded as the anonymous form
+    // of the event (saves hashing the signature for every log).
+    if (topics.empty() || topics[0] != message_passed_topic())
+        return fail("opstack: not a MessagePassed log (topic0 " +
+                    (topics.empty() ? std::string("missing") : topics[0].to_hex()) + ")");
+    static const abi::Signature kAnonymous = [] {
+        abi::Signature anon = message_passed_event();
+        anon.anonymous = true;
+        return anon;
+    }();
+    auto params = abi::decode_log(kAnonymous, topics.subspan(1), data);
     if (!params) return fail("opstack: MessagePassed: " + params.error().message);
     const auto& p = *params;
     MessagePassed out;

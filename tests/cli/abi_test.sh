@@ -126,14 +126,16 @@ if [ -f "$ethers" ]; then
     elif .type == "array" then "[" + (.value | map(txt(false)) | join(",")) + "]"
     elif .type == "string" then (if top then .value else "\"" + (.value | gsub("\\\\"; "\\\\") | gsub("\""; "\\\"")) + "\"" end)
     elif .type == "boolean" then (.value | tostring) else .value end;'
-  n=$(jq length "$ethers")
-  for ((i = 0; i < n; i += 35)); do
-    type=$(jq -r ".[$i].type" "$ethers")
-    encoded=$(jq -r ".[$i].encoded" "$ethers")
-    arg=$(jq -r "$txt .[$i].verbose | txt(true)" "$ethers")
-    expect "ethers[$i] abi-encode ($type)" "$encoded" abi-encode --no-selector "($type)" "$arg"
-    expect_json "ethers[$i] abi-decode ($type)" "$(jq -c "[.[$i].value]" "$ethers")" abi-decode "($type)" "$encoded"
-  done
+  # One small JSON line per sampled case, so that jq does not re-read the big file.
+  jq -c '.[range(0; length; 35)]' "$ethers" >"$tmp/ethers.jsonl"
+  while IFS= read -r case; do
+    name=$(jq -r .name <<<"$case")
+    type=$(jq -r .type <<<"$case")
+    encoded=$(jq -r .encoded <<<"$case")
+    arg=$(jq -r "$txt .verbose | txt(true)" <<<"$case")
+    expect "ethers $name abi-encode ($type)" "$encoded" abi-encode --no-selector "($type)" "$arg"
+    expect_json "ethers $name abi-decode ($type)" "$(jq -c '[.value]' <<<"$case")" abi-decode "($type)" "$encoded"
+  done <"$tmp/ethers.jsonl"
 else
   missing "$ethers"
 fi
@@ -143,13 +145,14 @@ topics=$vectors/abi/otterscan-topic0/event-topics.json
 if [ -f "$topics" ]; then
   expect "topic Transfer" "$(jq -r '.[] | select(.signature == "Transfer(address,address,uint256)") | .topic0' "$topics")" \
     topic 'Transfer(address,address,uint256)'
-  n=$(jq length "$topics")
-  for ((i = 0; i < n; i += 400)); do
-    want=$(jq -r ".[$i].topic0" "$topics")
-    expect "topic [$i]" "$want" topic "$(jq -r ".[$i].signature" "$topics")"
+  jq -c '.[range(0; length; 400)]' "$topics" >"$tmp/topics.jsonl"
+  while IFS= read -r case; do
+    want=$(jq -r .topic0 <<<"$case")
+    sig=$(jq -r .signature <<<"$case")
+    expect "topic $sig" "$want" topic "$sig"
     # The human-readable form with names and `indexed` gives the same topic.
-    expect "topic [$i] named" "$want" topic "$(jq -r ".[$i].withParameterNames | split(\";\")[0]" "$topics")"
-  done
+    expect "topic $sig named" "$want" topic "$(jq -r '.withParameterNames | split(";")[0]' <<<"$case")"
+  done <"$tmp/topics.jsonl"
 else
   missing "$topics"
 fi
