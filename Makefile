@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake pkg-config git \
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
   clang-16 libclang-rt-16-dev clang-format jq
 
-.PHONY: deps devnet-tools build test unit asan fuzz fuzz-smoke bench lint format clean
+.PHONY: deps devnet-tools devnet-contracts build test unit asan fuzz fuzz-smoke bench lint format clean
 
 ## deps: install the Debian packages that are missing (needs root or sudo).
 deps:
@@ -40,6 +40,13 @@ $(DEVNET_STAMP): tests/devnet/package.json tests/devnet/package-lock.json
 	cd tests/devnet && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## devnet-contracts: the devnet's Solidity contracts compiled with the pinned solcjs.
+DEVNET_ARTIFACTS := $(BUILD)/devnet/contracts.json
+devnet-contracts: $(DEVNET_ARTIFACTS)
+$(DEVNET_ARTIFACTS): $(DEVNET_STAMP) $(wildcard tests/devnet/contracts/*.sol) tests/devnet/compile.js
+	@mkdir -p $(dir $@)
+	node tests/devnet/compile.js $@
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 
@@ -48,7 +55,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 ## test: everything CI must pass.
-test: build devnet-tools fuzz-smoke
+test: build devnet-tools devnet-contracts fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 ## asan: the unit tests under ASan + UBSan.
