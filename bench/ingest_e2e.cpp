@@ -75,8 +75,18 @@ int main(int argc, char** argv) {
     testing::ChainDriver driver((*anvil)->rpc_url(), o.chain_id);
     if (!driver.set_code(kEmitter, testing::emitter_runtime_hex()).ok()) return 1;
     std::cerr << "filling Anvil with " << calls * per_call << " logs...\n";
-    for (uint64_t i = 0; i < calls; ++i)
-        if (!driver.send(kEmitter, testing::emitter_calldata(per_call, i * per_call), 30'000'000).ok()) return 1;
+    std::string last_tx;
+    for (uint64_t i = 0; i < calls; ++i) {
+        auto sent = driver.send(kEmitter, testing::emitter_calldata(per_call, i * per_call), 30'000'000);
+        if (!sent.ok()) return 1;
+        last_tx = *sent;
+    }
+    // Sends return when the pool has the transaction: wait until the last one is mined.
+    for (;;) {
+        auto receipt = driver.rpc().call("eth_getTransactionReceipt", rpc::Json::array({last_tx}));
+        if (receipt.ok() && !receipt->is_null()) break;
+        usleep(20000);
+    }
     const uint64_t head = *driver.block_number();
     const uint64_t total = calls * per_call;
 
@@ -100,13 +110,26 @@ int main(int argc, char** argv) {
     std::string cmd = "curl -s -H 'Content-Type: application/json'";
     for (size_t i = 0; i < bodies.size(); ++i)
         cmd += (i ? " --next -s -H 'Content-Type: application/json'" : "") + std::string(" -d @") + bodies[i].string() +
-               " " + (*anvil)->rpc_url() + " -o /dev/null";
+               " " + (*anvil)->rpc_url() + " -o " + (dir / ("out" + std::to_string(i))).string();
     double t0 = now_seconds();
     if (std::system(cmd.c_str()) != 0) {
         std::cerr << "curl failed\n";
         return 1;
     }
     const double raw_seconds = now_seconds() - t0;
+    // The reference must have fetched every log too (counted outside the timing).
+    uint64_t raw_logs = 0;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        std::ifstream in(dir / ("out" + std::to_string(i)));
+        std::stringstream ss;
+        ss << in.rdbuf();
+        const std::string text = ss.str();
+        for (size_t p = text.find("\"logIndex\""); p != std::string::npos; p = text.find("\"logIndex\"", p + 1)) ++raw_logs;
+    }
+    if (raw_logs != total) {
+        std::cerr << "raw fetch returned " << raw_logs << " logs, expected " << total << "\n";
+        return 1;
+    }
 
     // Vigil: the listener backfilling into a real store.
     core::ChainConfig chain;

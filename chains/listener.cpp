@@ -92,7 +92,7 @@ Status Listener::start() {
         log_.info("resuming", {{"cursor", cursor_->number}, {"hash", cursor_->hash.to_hex()}});
     } else if (chain_.start_block > 0) {
         // Start just before the configured block; its hash anchors the parent check.
-        VIGIL_TRY(cursor_, block_ref(chain_.start_block - 1));
+        VIGIL_TRY(cursor_, block_ref(rpc_, chain_.start_block - 1));
         log_.info("starting", {{"from_block", chain_.start_block}});
     } else {
         log_.info("starting from genesis");
@@ -102,8 +102,8 @@ Status Listener::start() {
     return {};
 }
 
-Result<BlockRef> Listener::block_ref(uint64_t number, eth::Hash32* parent_hash) {
-    VIGIL_TRY(rpc::Json block, rpc_.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(number), false})));
+Result<BlockRef> Listener::block_ref(rpc::RpcClient& rpc, uint64_t number, eth::Hash32* parent_hash) const {
+    VIGIL_TRY(rpc::Json block, rpc.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(number), false})));
     if (block.is_null()) return fail("chain " + chain_.name + ": block " + std::to_string(number) + " not found");
     BlockRef r;
     VIGIL_TRY(r.number, rpc::field_uint64(block, "number"));
@@ -135,7 +135,7 @@ Result<uint64_t> Listener::confirmed_height(uint64_t& head) {
     return uint64_t{0};
 }
 
-Result<std::vector<ConfirmedLog>> Listener::fetch_logs(uint64_t from, uint64_t to) {
+Result<std::vector<ConfirmedLog>> Listener::fetch_logs(rpc::RpcClient& rpc, uint64_t from, uint64_t to) const {
     rpc::Json filter = {{"fromBlock", eth::to_quantity(from)}, {"toBlock", eth::to_quantity(to)}};
     if (!filter_.addresses.empty()) {
         rpc::Json addrs = rpc::Json::array();
@@ -155,7 +155,7 @@ Result<std::vector<ConfirmedLog>> Listener::fetch_logs(uint64_t from, uint64_t t
         }
         filter["topics"] = topics;
     }
-    VIGIL_TRY(rpc::Json answer, rpc_.call("eth_getLogs", rpc::Json::array({filter})));
+    VIGIL_TRY(rpc::Json answer, rpc.call("eth_getLogs", rpc::Json::array({filter})));
     if (!answer.is_array()) return fail("chain " + chain_.name + ": eth_getLogs answer is not an array", rpc::kMalformed);
     std::vector<ConfirmedLog> logs;
     logs.reserve(answer.size());
@@ -182,54 +182,96 @@ Result<std::vector<ConfirmedLog>> Listener::fetch_logs(uint64_t from, uint64_t t
     return logs;
 }
 
+Result<Listener::RangeRead> Listener::read_range(rpc::RpcClient& rpc, uint64_t from, uint64_t limit,
+                                                 uint64_t range) const {
+    RangeRead read;
+    read.from = from;
+    read.range = range;
+    read.to = std::min(limit, from + range - 1);
+    for (;;) {
+        VIGIL_TRY(read.to_before, block_ref(rpc, read.to));
+        auto fetched = fetch_logs(rpc, from, read.to);
+        if (fetched.ok()) {
+            read.logs = std::move(fetched).value();
+            break;
+        }
+        if (!calls_for_smaller_range(fetched.error()) || read.to == from) return fetched.error();
+        read.range = std::max<uint64_t>(1, (read.to - from + 1) / 2);
+        read.to = from + read.range - 1;
+    }
+    VIGIL_CHECK(block_ref(rpc, from, &read.first_parent));
+    VIGIL_TRY(read.to_after, block_ref(rpc, read.to));
+    return read;
+}
+
+void Listener::start_prefetch(uint64_t from, uint64_t limit) {
+    if (!prefetch_rpc_) prefetch_rpc_ = std::make_unique<rpc::RpcClient>(rpc_.options());
+    prefetch_from_ = from;
+    try {
+        prefetch_ = std::async(std::launch::async, [this, from, limit, range = range_] {
+            return read_range(*prefetch_rpc_, from, limit, range);
+        });
+    } catch (const std::system_error&) {
+        prefetch_ = {};  // no thread to spare: the next step reads synchronously
+    }
+}
+
+Listener::~Listener() {
+    if (prefetch_.valid()) prefetch_.wait();
+}
+
 Result<Listener::StepResult> Listener::step() {
-    uint64_t head = 0;
-    VIGIL_TRY(uint64_t confirmed, confirmed_height(head));
-    {
+    const uint64_t next = cursor_ ? cursor_->number + 1 : chain_.start_block;
+    // During a backfill the confirmed height is far ahead: ask for the head only when
+    // the cursor has caught up with the last known confirmed height.
+    uint64_t confirmed = known_confirmed_;
+    if (next > known_confirmed_ || !cursor_) {
+        uint64_t head = 0;
+        VIGIL_TRY(confirmed, confirmed_height(head));
+        known_confirmed_ = confirmed;
         std::lock_guard<std::mutex> lock(mu_);
         status_.head = head;
         status_.confirmed = confirmed;
     }
-    const uint64_t next = cursor_ ? cursor_->number + 1 : chain_.start_block;
     if (next > confirmed || (cursor_ && cursor_->number >= confirmed)) {
         // Nothing new is confirmed; make sure what we committed is still canonical.
         if (cursor_) {
-            VIGIL_TRY(BlockRef canonical, block_ref(cursor_->number));
+            VIGIL_TRY(BlockRef canonical, block_ref(rpc_, cursor_->number));
             if (canonical.hash != cursor_->hash) return handle_reorg("cursor block replaced");
         }
         return StepResult{false, true};
     }
 
-    uint64_t to = std::min(confirmed, next + range_ - 1);
-    std::vector<ConfirmedLog> logs;
-    BlockRef to_before;
-    for (;;) {
-        VIGIL_TRY(to_before, block_ref(to));
-        auto fetched = fetch_logs(next, to);
-        if (fetched.ok()) {
-            logs = std::move(fetched).value();
-            break;
-        }
-        if (!calls_for_smaller_range(fetched.error()) || to == next) return fetched.error();
-        range_ = std::max<uint64_t>(1, (to - next + 1) / 2);
-        to = next + range_ - 1;
-        log_.debug("shrinking log range", {{"range", range_}, {"reason", fetched.error().message}});
+    Result<RangeRead> got = fail("no read");
+    if (prefetch_.valid()) {
+        const uint64_t from = prefetch_from_;
+        got = prefetch_.get();
+        if (from != next || (got.ok() && got->to > confirmed)) got = fail("stale prefetch");
     }
+    if (!got.ok()) got = read_range(rpc_, next, confirmed, range_);
+    if (!got.ok()) return got.error();
+    RangeRead read = std::move(got).value();
+    if (read.range < range_) {
+        range_ = read.range;
+        log_.debug("shrank log range", {{"range", range_}});
+    }
+    const uint64_t to = read.to;
+    // Read the next range while this one is checked, handed over and committed.
+    if (to < confirmed) start_prefetch(to + 1, confirmed);
 
     // The range must still be the one we read (its last block unchanged), and continue
     // the chain our cursor is on (the first block's parent is the cursor).
-    eth::Hash32 first_parent;
-    VIGIL_TRY(BlockRef first, block_ref(next, &first_parent));
-    VIGIL_TRY(BlockRef to_after, block_ref(to));
-    if (to_after.hash != to_before.hash) {
+    const BlockRef& to_after = read.to_after;
+    const std::vector<ConfirmedLog>& logs = read.logs;
+    if (to_after.hash != read.to_before.hash) {
         log_.warn("range changed while read; retrying", {{"block", to}});
         return StepResult{false, false};
     }
-    if (cursor_ && first_parent != cursor_->hash) return handle_reorg("parent of block " + std::to_string(next) + " is not the cursor");
+    if (cursor_ && read.first_parent != cursor_->hash)
+        return handle_reorg("parent of block " + std::to_string(next) + " is not the cursor");
     for (const ConfirmedLog& l : logs)
         if (l.block_number == to && l.block_hash != to_after.hash)
             return fail("chain " + chain_.name + ": log of block " + std::to_string(to) + " has a foreign block hash", rpc::kMalformed);
-    (void)first;
 
     core::WriteBatch batch;
     VIGIL_CHECK(consumer_.on_confirmed(next, to_after, logs, batch));
@@ -262,6 +304,9 @@ Result<Listener::StepResult> Listener::step() {
 }
 
 Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
+    if (prefetch_.valid()) prefetch_.wait();  // read from a chain that no longer is
+    prefetch_ = {};
+    known_confirmed_ = 0;
     std::vector<BlockRef> kept;
     VIGIL_CHECK(store_.scan(kNamespace, key("cp/"), [&](std::string_view k, std::string_view v) {
         BlockRef r;
@@ -272,7 +317,7 @@ Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
     }));
     std::optional<BlockRef> ancestor;
     for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
-        VIGIL_TRY(BlockRef canonical, block_ref(it->number));
+        VIGIL_TRY(BlockRef canonical, block_ref(rpc_, it->number));
         if (canonical.hash == it->hash) {
             ancestor = *it;
             break;

@@ -22,6 +22,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -116,10 +118,26 @@ public:
 
     ListenerStatus status() const;
 
+    ~Listener();
+
 private:
+    // One block range read from the node: its logs, the hash of its last block before
+    // and after the logs were read, and its first block's parent hash.
+    struct RangeRead {
+        uint64_t from = 0, to = 0;
+        BlockRef to_before, to_after;
+        eth::Hash32 first_parent;
+        std::vector<ConfirmedLog> logs;
+        uint64_t range = 0;  // the range size that worked (after any shrinking)
+    };
+    // Reads [from, at most from + range - 1 (and <= limit)], shrinking the range on
+    // "too many results"-like errors. Uses only `rpc` and constant members, so it can
+    // run on the prefetch thread with the prefetch client.
+    Result<RangeRead> read_range(rpc::RpcClient& rpc, uint64_t from, uint64_t limit, uint64_t range) const;
     Result<uint64_t> confirmed_height(uint64_t& head);
-    Result<BlockRef> block_ref(uint64_t number, eth::Hash32* parent_hash = nullptr);
-    Result<std::vector<ConfirmedLog>> fetch_logs(uint64_t from, uint64_t to);
+    Result<BlockRef> block_ref(rpc::RpcClient& rpc, uint64_t number, eth::Hash32* parent_hash = nullptr) const;
+    Result<std::vector<ConfirmedLog>> fetch_logs(rpc::RpcClient& rpc, uint64_t from, uint64_t to) const;
+    void start_prefetch(uint64_t from, uint64_t limit);
     Result<StepResult> handle_reorg(const std::string& why);
     std::string key(std::string_view suffix) const;
     void set_error(const std::string& e);
@@ -134,6 +152,14 @@ private:
 
     std::optional<BlockRef> cursor_;
     uint64_t range_;
+    uint64_t known_confirmed_ = 0;  // confirmed height at the last head check
+
+    // While a range is being processed and committed, the next one is read on another
+    // thread with its own client (RpcClient is single-threaded), so the node's time and
+    // ours overlap during a backfill.
+    std::unique_ptr<rpc::RpcClient> prefetch_rpc_;
+    std::future<Result<RangeRead>> prefetch_;
+    uint64_t prefetch_from_ = 0;
 
     mutable std::mutex mu_;  // guards status_, wake_
     std::condition_variable cv_;
