@@ -39,6 +39,21 @@ bool calls_for_smaller_range(const Error& e) {
 
 }  // namespace
 
+Result<std::vector<std::pair<std::string, BlockRef>>> stored_cursors(const core::Store& store,
+                                                                     const std::string& chain) {
+    std::vector<std::pair<std::string, BlockRef>> out;
+    const std::string suffix = "/" + chain + "/cursor";
+    Status scanned = store.scan(kNamespace, "", [&](std::string_view k, std::string_view v) {
+        if (k.size() > suffix.size() && k.substr(k.size() - suffix.size()) == suffix) {
+            auto ref = decode_ref(v);
+            if (ref.ok()) out.emplace_back(std::string(k.substr(0, k.size() - suffix.size())), *ref);
+        }
+        return true;
+    });
+    if (!scanned.ok()) return scanned.error();
+    return out;
+}
+
 Result<ConfirmedLog> parse_log(const rpc::Json& e) {
     ConfirmedLog log;
     if (rpc::has_field(e, "removed") && e["removed"].is_boolean() && e["removed"].get<bool>())

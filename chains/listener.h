@@ -168,6 +168,10 @@ private:
     ListenerStatus status_;
 };
 
+// The cursors committed for `chain`, by consumer id (for status and tools).
+Result<std::vector<std::pair<std::string, BlockRef>>> stored_cursors(const core::Store& store,
+                                                                     const std::string& chain);
+
 // Parses one eth_getLogs entry.
 Result<ConfirmedLog> parse_log(const rpc::Json& entry);
 

@@ -15,6 +15,9 @@ int run_eth(const std::vector<std::string>& args);
 // `vigil config check`: validates a config file (see config_cmd.cpp).
 int run_config(const std::vector<std::string>& args);
 
+// `vigil status`: chains, cursors and endpoints (see status_cmd.cpp).
+int run_status(const std::vector<std::string>& args);
+
 // The config path from `--config FILE` in args, else $VIGIL_CONFIG.
 std::optional<std::string> config_path_from(const std::vector<std::string>& args);
 

@@ -16,6 +16,7 @@ void print_usage(std::ostream& out) {
            "  config    check a config file (vigil config check --config FILE)\n"
            "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
+           "  status    chains, cursors and endpoint health (vigil status --config FILE [--json])\n"
            "  version   print the version\n";
 }
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (command == "eth") return vigil::cmd::run_eth(args);
     if (command == "config") return vigil::cmd::run_config(args);
+    if (command == "status") return vigil::cmd::run_status(args);
     if (command == "version") {
         std::cout << "vigil " << vigil::cmd::kVersion << "\n";
         return 0;

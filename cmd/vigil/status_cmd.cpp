@@ -1,0 +1,151 @@
+// `vigil status --config FILE [--json]`: per chain, the head, the confirmed height, each
+// consumer's cursor and lag, and the health of every endpoint.
+#include <iomanip>
+#include <iostream>
+
+#include "chains/listener.h"
+#include "chains/rpc/http_client.h"
+#include "cmd/vigil/commands.h"
+#include "core/config.h"
+#include "core/store.h"
+
+namespace vigil::cmd {
+namespace {
+
+struct ChainReport {
+    std::string name;
+    uint64_t chain_id = 0;
+    std::optional<uint64_t> head, confirmed;
+    std::string error;
+    std::vector<std::pair<std::string, chains::BlockRef>> cursors;
+    std::vector<rpc::EndpointStatus> endpoints;
+};
+
+Result<uint64_t> block_number(rpc::RpcClient& rpc, const char* tag) {
+    VIGIL_TRY(rpc::Json b, rpc.call("eth_getBlockByNumber", rpc::Json::array({tag, false})));
+    if (b.is_null()) return uint64_t{0};
+    return rpc::field_uint64(b, "number");
+}
+
+ChainReport inspect(const core::ChainConfig& c, const core::Store* store) {
+    ChainReport r;
+    r.name = c.name;
+    r.chain_id = c.chain_id;
+    rpc::RpcClientOptions o;
+    o.chain = c.name;
+    o.urls = c.rpc;
+    o.expected_chain_id = c.chain_id;
+    o.timeout = std::chrono::milliseconds(std::min<uint64_t>(c.request_timeout_ms, 5000));
+    o.max_attempts = 2;
+    rpc::RpcClient client(o);
+    if (Status s = client.connect(); !s.ok()) {
+        r.error = s.error().message;
+    } else if (auto head = block_number(client, "latest"); head.ok()) {
+        r.head = *head;
+        switch (c.finality.kind) {
+            case core::Finality::Kind::confirmations:
+                r.confirmed = *head >= c.finality.confirmations ? *head - c.finality.confirmations : 0;
+                break;
+            case core::Finality::Kind::safe:
+            case core::Finality::Kind::finalized: {
+                auto tagged = block_number(client, c.finality.kind == core::Finality::Kind::safe ? "safe" : "finalized");
+                if (tagged.ok()) r.confirmed = *tagged;
+                else r.error = tagged.error().message;
+                break;
+            }
+        }
+    } else {
+        r.error = head.error().message;
+    }
+    r.endpoints = client.status();
+    if (store) {
+        auto cursors = chains::stored_cursors(*store, c.name);
+        if (cursors.ok()) r.cursors = *cursors;
+    }
+    return r;
+}
+
+}  // namespace
+
+int run_status(const std::vector<std::string>& args) {
+    bool json = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--help" || args[i] == "-h") {
+            std::cout << "usage: vigil status --config FILE [--json]\n"
+                         "  Per chain: head, confirmed height, each consumer's cursor and lag, endpoint health.\n";
+            return 0;
+        }
+        if (args[i] == "--json") json = true;
+        else if (args[i] == "--config") ++i;
+        else {
+            std::cerr << "vigil status: unexpected argument '" << args[i] << "'\n";
+            return 1;
+        }
+    }
+    auto path = config_path_from(args);
+    if (!path) {
+        std::cerr << "vigil status: no config given (--config FILE or VIGIL_CONFIG)\n";
+        return 1;
+    }
+    auto cfg = core::load_config(*path);
+    if (!cfg) {
+        std::cerr << "vigil status: " << cfg.error().message << "\n";
+        return 1;
+    }
+    std::unique_ptr<core::Store> store;
+    std::string store_note;
+    if (std::filesystem::exists(cfg->store_path)) {
+        core::Store::Options so;
+        so.create_if_missing = false;
+        auto opened = core::Store::open(cfg->store_path, so);
+        if (opened.ok()) store = std::move(opened).value();
+        else store_note = opened.error().message;
+    } else {
+        store_note = "no store yet at " + cfg->store_path.string();
+    }
+    std::vector<ChainReport> reports;
+    for (const auto& c : cfg->chains) reports.push_back(inspect(c, store.get()));
+
+    bool all_ok = true;
+    if (json) {
+        rpc::Json out = {{"store", store ? "ok" : store_note}, {"chains", rpc::Json::array()}};
+        for (const auto& r : reports) {
+            rpc::Json c = {{"name", r.name}, {"chain_id", r.chain_id}};
+            c["head"] = r.head ? rpc::Json(*r.head) : rpc::Json(nullptr);
+            c["confirmed"] = r.confirmed ? rpc::Json(*r.confirmed) : rpc::Json(nullptr);
+            if (!r.error.empty()) c["error"] = r.error;
+            c["cursors"] = rpc::Json::array();
+            for (const auto& [consumer, ref] : r.cursors) {
+                rpc::Json cur = {{"consumer", consumer}, {"number", ref.number}, {"hash", ref.hash.to_hex()}};
+                if (r.confirmed) cur["lag"] = *r.confirmed > ref.number ? *r.confirmed - ref.number : 0;
+                c["cursors"].push_back(cur);
+            }
+            c["endpoints"] = rpc::Json::array();
+            for (const auto& e : r.endpoints)
+                c["endpoints"].push_back({{"url", rpc::redact_url(e.url)}, {"healthy", e.healthy}, {"failures", e.failures}, {"last_error", e.last_error}});
+            all_ok &= r.error.empty();
+            out["chains"].push_back(c);
+        }
+        std::cout << out.dump() << "\n";
+    } else {
+        if (!store) std::cout << "store: " << store_note << "\n";
+        for (const auto& r : reports) {
+            std::cout << r.name << " (chain " << r.chain_id << "): ";
+            if (r.head) std::cout << "head " << *r.head << ", confirmed " << (r.confirmed ? std::to_string(*r.confirmed) : "?");
+            if (!r.error.empty()) std::cout << (r.head ? ", " : "") << "error: " << r.error;
+            std::cout << "\n";
+            for (const auto& [consumer, ref] : r.cursors) {
+                std::cout << "  cursor " << consumer << ": block " << ref.number << " " << ref.hash.to_hex();
+                if (r.confirmed) std::cout << ", lag " << (*r.confirmed > ref.number ? *r.confirmed - ref.number : 0);
+                std::cout << "\n";
+            }
+            for (const auto& e : r.endpoints)
+                std::cout << "  endpoint " << rpc::redact_url(e.url) << ": " << (e.healthy ? "healthy" : "DOWN")
+                          << (e.last_error.empty() ? "" : " (" + e.last_error + ")") << "\n";
+            all_ok &= r.error.empty();
+        }
+    }
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace vigil::cmd
