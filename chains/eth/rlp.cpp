@@ -176,7 +176,8 @@ Result<size_t> ListReader::count() const {
 Result<uint64_t> to_uint64(const Item& item) {
     if (item.is_list) return fail("rlp: expected an integer, found a list");
     if (item.payload.size() > 8) return fail("rlp: integer exceeds 64 bits");
-    if (!item.payload.empty() && item.payload[0] == 0) return fail("rlp: integer with leading zero");
+    if (!item.payload.empty() && item.payload[0] == 0)
+        return fail("rlp: integer with leading zero");
     uint64_t v = 0;
     for (uint8_t b : item.payload) v = v << 8 | b;
     return v;
@@ -185,7 +186,8 @@ Result<uint64_t> to_uint64(const Item& item) {
 Result<U256> to_u256(const Item& item) {
     if (item.is_list) return fail("rlp: expected an integer, found a list");
     if (item.payload.size() > 32) return fail("rlp: integer exceeds 256 bits");
-    if (!item.payload.empty() && item.payload[0] == 0) return fail("rlp: integer with leading zero");
+    if (!item.payload.empty() && item.payload[0] == 0)
+        return fail("rlp: integer with leading zero");
     return U256::from_be_bytes(item.payload);
 }
 

@@ -39,7 +39,7 @@ Bytes encoded_uint(const U256& value);
 
 struct Item {
     bool is_list = false;
-    BytesView payload;   // string bytes, or the encoded items of a list
+    BytesView payload;        // string bytes, or the encoded items of a list
     size_t encoded_size = 0;  // header + payload
 };
 
@@ -51,7 +51,7 @@ Result<Item> decode_exact(BytesView input);
 
 // Iterates the items of a list payload in order.
 class ListReader {
-public:
+  public:
     explicit ListReader(const Item& list, size_t base_offset = 0)
         : rest_(list.payload), offset_(base_offset) {}
     explicit ListReader(BytesView payload, size_t base_offset = 0)
@@ -79,7 +79,7 @@ public:
     // Number of items left; an error if the payload is malformed.
     Result<size_t> count() const;
 
-private:
+  private:
     BytesView rest_;
     size_t offset_;
     size_t last_offset_ = 0;
@@ -92,8 +92,8 @@ Result<U256> to_u256(const Item& item);
 // A fully decoded RLP tree (for tools and tests; the hot paths use ListReader).
 struct Node {
     bool is_list = false;
-    Bytes bytes;                // when !is_list
-    std::vector<Node> items;    // when is_list
+    Bytes bytes;              // when !is_list
+    std::vector<Node> items;  // when is_list
 };
 // Decodes `input` as exactly one item, recursively. Nesting deeper than `max_depth` is
 // an error (bounded recursion on untrusted input).
