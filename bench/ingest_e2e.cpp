@@ -34,13 +34,15 @@ double cpu_seconds() {
 }
 
 double now_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 // The consumer a real component would be: one store entry per log, committed with the cursor.
 class StoringConsumer : public chains::LogConsumer {
-public:
-    Status on_confirmed(uint64_t, const chains::BlockRef&, const std::vector<chains::ConfirmedLog>& logs,
+  public:
+    Status on_confirmed(uint64_t, const chains::BlockRef&,
+                        const std::vector<chains::ConfirmedLog>& logs,
                         core::WriteBatch& batch) override {
         for (const auto& l : logs) {
             std::string key = core::be_key(l.block_number) + core::be_key(l.log_index);
@@ -61,9 +63,12 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
         uint64_t v = std::stoull(argv[i + 1]);
-        if (a == "--calls") calls = v;
-        else if (a == "--logs-per-call") per_call = v;
-        else if (a == "--range") range = v;
+        if (a == "--calls")
+            calls = v;
+        else if (a == "--logs-per-call")
+            per_call = v;
+        else if (a == "--range")
+            range = v;
     }
     testing::AnvilOptions o;
     o.extra_args = {"--gas-limit", "100000000"};
@@ -77,7 +82,8 @@ int main(int argc, char** argv) {
     std::cerr << "filling Anvil with " << calls * per_call << " logs...\n";
     std::string last_tx;
     for (uint64_t i = 0; i < calls; ++i) {
-        auto sent = driver.send(kEmitter, testing::emitter_calldata(per_call, i * per_call), 30'000'000);
+        auto sent =
+            driver.send(kEmitter, testing::emitter_calldata(per_call, i * per_call), 30'000'000);
         if (!sent.ok()) return 1;
         last_tx = *sent;
     }
@@ -99,8 +105,9 @@ int main(int argc, char** argv) {
         body << "[";
         for (int k = 0; k < 4 && from <= head; ++k, from += range) {
             uint64_t to = std::min(head, from + range - 1);
-            body << (k ? "," : "") << R"({"jsonrpc":"2.0","id":)" << k << R"(,"method":"eth_getLogs","params":[{"fromBlock":")"
-                 << eth::to_quantity(from) << R"(","toBlock":")" << eth::to_quantity(to) << R"(","address":")"
+            body << (k ? "," : "") << R"({"jsonrpc":"2.0","id":)" << k
+                 << R"(,"method":"eth_getLogs","params":[{"fromBlock":")" << eth::to_quantity(from)
+                 << R"(","toBlock":")" << eth::to_quantity(to) << R"(","address":")"
                  << kEmitter.to_hex() << R"("}]})";
         }
         body << "]";
@@ -109,8 +116,9 @@ int main(int argc, char** argv) {
     }
     std::string cmd = "curl -s -H 'Content-Type: application/json'";
     for (size_t i = 0; i < bodies.size(); ++i)
-        cmd += (i ? " --next -s -H 'Content-Type: application/json'" : "") + std::string(" -d @") + bodies[i].string() +
-               " " + (*anvil)->rpc_url() + " -o " + (dir / ("out" + std::to_string(i))).string();
+        cmd += (i ? " --next -s -H 'Content-Type: application/json'" : "") + std::string(" -d @") +
+               bodies[i].string() + " " + (*anvil)->rpc_url() + " -o " +
+               (dir / ("out" + std::to_string(i))).string();
     double t0 = now_seconds();
     if (std::system(cmd.c_str()) != 0) {
         std::cerr << "curl failed\n";
@@ -124,7 +132,9 @@ int main(int argc, char** argv) {
         std::stringstream ss;
         ss << in.rdbuf();
         const std::string text = ss.str();
-        for (size_t p = text.find("\"logIndex\""); p != std::string::npos; p = text.find("\"logIndex\"", p + 1)) ++raw_logs;
+        for (size_t p = text.find("\"logIndex\""); p != std::string::npos;
+             p = text.find("\"logIndex\"", p + 1))
+            ++raw_logs;
     }
     if (raw_logs != total) {
         std::cerr << "raw fetch returned " << raw_logs << " logs, expected " << total << "\n";
@@ -150,7 +160,8 @@ int main(int argc, char** argv) {
     if (!store) return 1;
     StoringConsumer consumer;
     std::ostringstream sink;
-    chains::Listener listener(chain, "bench", chains::LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+    chains::Listener listener(chain, "bench", chains::LogFilter{{kEmitter}, {}}, rpc, **store,
+                              consumer,
                               core::Logger(sink, core::LogFormat::json, core::LogLevel::error));
     if (!listener.start().ok()) return 1;
     double c0 = cpu_seconds();
@@ -174,8 +185,9 @@ int main(int argc, char** argv) {
     std::printf("logs: %llu over %llu blocks, range %llu blocks\n", (unsigned long long)total,
                 (unsigned long long)head, (unsigned long long)range);
     std::printf("raw curl fetch:   %8.0f logs/s (%.2f s)\n", raw_rate, raw_seconds);
-    std::printf("vigil listener:   %8.0f logs/s (%.2f s), CPU %.2f us/log (decoded, checked, committed)\n",
-                vigil_rate, vigil_seconds, vigil_cpu / total * 1e6);
+    std::printf(
+        "vigil listener:   %8.0f logs/s (%.2f s), CPU %.2f us/log (decoded, checked, committed)\n",
+        vigil_rate, vigil_seconds, vigil_cpu / total * 1e6);
     std::printf("ratio vigil/raw:  %.2f (target >= 0.8)\n", vigil_rate / raw_rate);
     return 0;
 }

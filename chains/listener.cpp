@@ -11,10 +11,14 @@ constexpr std::string_view kNamespace = "listener";
 // Kept block hashes beyond the window, so that a sparse backfill still has an ancestor.
 constexpr size_t kMinCheckpoints = 2;
 
-std::string encode_ref(const BlockRef& r) { return core::be_key(r.number) + std::string(r.hash.bytes.begin(), r.hash.bytes.end()); }
+std::string encode_ref(const BlockRef& r) {
+    return core::be_key(r.number) + std::string(r.hash.bytes.begin(), r.hash.bytes.end());
+}
 
 Result<BlockRef> decode_ref(std::string_view v) {
-    if (v.size() != 40) return fail("listener: corrupt cursor record (" + std::to_string(v.size()) + " bytes)", kListenerFatal);
+    if (v.size() != 40)
+        return fail("listener: corrupt cursor record (" + std::to_string(v.size()) + " bytes)",
+                    kListenerFatal);
     BlockRef r;
     r.number = *core::parse_be_key(v.substr(0, 8));
     std::copy(v.begin() + 8, v.end(), r.hash.bytes.begin());
@@ -32,9 +36,11 @@ bool lower_contains(std::string s, std::initializer_list<const char*> needles) {
 // word it differently: "query returned more than 10000 results", "block range is too
 // large", "Log response size exceeded", "limit exceeded", or simply time out.
 bool calls_for_smaller_range(const Error& e) {
-    if (e.code == rpc::kTransport || e.code == rpc::kMalformed || e.code == rpc::kServerError) return true;
+    if (e.code == rpc::kTransport || e.code == rpc::kMalformed || e.code == rpc::kServerError)
+        return true;
     return e.code == rpc::kRpcError &&
-           lower_contains(e.message, {"too many", "more than", "range", "limit", "exceed", "too large", "size", "timeout", "timed out"});
+           lower_contains(e.message, {"too many", "more than", "range", "limit", "exceed",
+                                      "too large", "size", "timeout", "timed out"});
 }
 
 }  // namespace
@@ -46,7 +52,8 @@ Result<std::vector<std::pair<std::string, BlockRef>>> stored_cursors(const core:
     Status scanned = store.scan(kNamespace, "", [&](std::string_view k, std::string_view v) {
         if (k.size() > suffix.size() && k.substr(k.size() - suffix.size()) == suffix) {
             auto ref = decode_ref(v);
-            if (ref.ok()) out.emplace_back(std::string(k.substr(0, k.size() - suffix.size())), *ref);
+            if (ref.ok())
+                out.emplace_back(std::string(k.substr(0, k.size() - suffix.size())), *ref);
         }
         return true;
     });
@@ -117,14 +124,18 @@ Status Listener::start() {
     return {};
 }
 
-Result<BlockRef> Listener::block_ref(rpc::RpcClient& rpc, uint64_t number, eth::Hash32* parent_hash) const {
-    VIGIL_TRY(rpc::Json block, rpc.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(number), false})));
-    if (block.is_null()) return fail("chain " + chain_.name + ": block " + std::to_string(number) + " not found");
+Result<BlockRef> Listener::block_ref(rpc::RpcClient& rpc, uint64_t number,
+                                     eth::Hash32* parent_hash) const {
+    VIGIL_TRY(rpc::Json block, rpc.call("eth_getBlockByNumber",
+                                        rpc::Json::array({eth::to_quantity(number), false})));
+    if (block.is_null())
+        return fail("chain " + chain_.name + ": block " + std::to_string(number) + " not found");
     BlockRef r;
     VIGIL_TRY(r.number, rpc::field_uint64(block, "number"));
     VIGIL_TRY(r.hash, rpc::field_hash(block, "hash"));
     if (r.number != number)
-        return fail("chain " + chain_.name + ": asked for block " + std::to_string(number) + ", got " + std::to_string(r.number));
+        return fail("chain " + chain_.name + ": asked for block " + std::to_string(number) +
+                    ", got " + std::to_string(r.number));
     if (parent_hash) {
         VIGIL_TRY(*parent_hash, rpc::field_hash(block, "parentHash"));
     }
@@ -132,7 +143,8 @@ Result<BlockRef> Listener::block_ref(rpc::RpcClient& rpc, uint64_t number, eth::
 }
 
 Result<uint64_t> Listener::confirmed_height(uint64_t& head) {
-    VIGIL_TRY(rpc::Json latest, rpc_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+    VIGIL_TRY(rpc::Json latest,
+              rpc_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
     if (latest.is_null()) return fail("chain " + chain_.name + ": no latest block");
     VIGIL_TRY(head, rpc::field_uint64(latest, "number"));
     switch (chain_.finality.kind) {
@@ -140,8 +152,10 @@ Result<uint64_t> Listener::confirmed_height(uint64_t& head) {
             return head >= chain_.finality.confirmations ? head - chain_.finality.confirmations : 0;
         case core::Finality::Kind::safe:
         case core::Finality::Kind::finalized: {
-            const char* tag = chain_.finality.kind == core::Finality::Kind::safe ? "safe" : "finalized";
-            VIGIL_TRY(rpc::Json b, rpc_.call("eth_getBlockByNumber", rpc::Json::array({tag, false})));
+            const char* tag =
+                chain_.finality.kind == core::Finality::Kind::safe ? "safe" : "finalized";
+            VIGIL_TRY(rpc::Json b,
+                      rpc_.call("eth_getBlockByNumber", rpc::Json::array({tag, false})));
             if (b.is_null()) return uint64_t{0};
             VIGIL_TRY(uint64_t n, rpc::field_uint64(b, "number"));
             return std::min(n, head);
@@ -150,7 +164,8 @@ Result<uint64_t> Listener::confirmed_height(uint64_t& head) {
     return uint64_t{0};
 }
 
-Result<std::vector<ConfirmedLog>> Listener::fetch_logs(rpc::RpcClient& rpc, uint64_t from, uint64_t to) const {
+Result<std::vector<ConfirmedLog>> Listener::fetch_logs(rpc::RpcClient& rpc, uint64_t from,
+                                                       uint64_t to) const {
     rpc::Json filter = {{"fromBlock", eth::to_quantity(from)}, {"toBlock", eth::to_quantity(to)}};
     if (!filter_.addresses.empty()) {
         rpc::Json addrs = rpc::Json::array();
@@ -171,25 +186,33 @@ Result<std::vector<ConfirmedLog>> Listener::fetch_logs(rpc::RpcClient& rpc, uint
         filter["topics"] = topics;
     }
     VIGIL_TRY(rpc::Json answer, rpc.call("eth_getLogs", rpc::Json::array({filter})));
-    if (!answer.is_array()) return fail("chain " + chain_.name + ": eth_getLogs answer is not an array", rpc::kMalformed);
+    if (!answer.is_array())
+        return fail("chain " + chain_.name + ": eth_getLogs answer is not an array",
+                    rpc::kMalformed);
     std::vector<ConfirmedLog> logs;
     logs.reserve(answer.size());
     for (size_t i = 0; i < answer.size(); ++i) {
         auto log = parse_log(answer[i]);
-        if (!log) return fail("chain " + chain_.name + ": eth_getLogs entry " + std::to_string(i) + ": " + log.error().message, rpc::kMalformed);
+        if (!log)
+            return fail("chain " + chain_.name + ": eth_getLogs entry " + std::to_string(i) + ": " +
+                            log.error().message,
+                        rpc::kMalformed);
         if (log->block_number < from || log->block_number > to)
-            return fail("chain " + chain_.name + ": eth_getLogs returned block " + std::to_string(log->block_number) +
-                            " outside [" + std::to_string(from) + ", " + std::to_string(to) + "]",
+            return fail("chain " + chain_.name + ": eth_getLogs returned block " +
+                            std::to_string(log->block_number) + " outside [" +
+                            std::to_string(from) + ", " + std::to_string(to) + "]",
                         rpc::kMalformed);
         logs.push_back(std::move(*log));
     }
     std::sort(logs.begin(), logs.end(), [](const ConfirmedLog& a, const ConfirmedLog& b) {
-        return a.block_number != b.block_number ? a.block_number < b.block_number : a.log_index < b.log_index;
+        return a.block_number != b.block_number ? a.block_number < b.block_number
+                                                : a.log_index < b.log_index;
     });
     for (size_t i = 1; i < logs.size(); ++i) {
         const ConfirmedLog& p = logs[i - 1];
         const ConfirmedLog& c = logs[i];
-        if (p.block_number == c.block_number && (p.log_index == c.log_index || p.block_hash != c.block_hash))
+        if (p.block_number == c.block_number &&
+            (p.log_index == c.log_index || p.block_hash != c.block_hash))
             return fail("chain " + chain_.name + ": eth_getLogs answer is inconsistent in block " +
                             std::to_string(c.block_number),
                         rpc::kMalformed);
@@ -286,12 +309,15 @@ Result<Listener::StepResult> Listener::step() {
         return handle_reorg("parent of block " + std::to_string(next) + " is not the cursor");
     for (const ConfirmedLog& l : logs)
         if (l.block_number == to && l.block_hash != to_after.hash)
-            return fail("chain " + chain_.name + ": log of block " + std::to_string(to) + " has a foreign block hash", rpc::kMalformed);
+            return fail("chain " + chain_.name + ": log of block " + std::to_string(to) +
+                            " has a foreign block hash",
+                        rpc::kMalformed);
 
     core::WriteBatch batch;
     VIGIL_CHECK(consumer_.on_confirmed(next, to_after, logs, batch));
     batch.put(kNamespace, key("cursor"), encode_ref(to_after));
-    batch.put(kNamespace, key("cp/") + core::be_key(to_after.number), std::string(to_after.hash.bytes.begin(), to_after.hash.bytes.end()));
+    batch.put(kNamespace, key("cp/") + core::be_key(to_after.number),
+              std::string(to_after.hash.bytes.begin(), to_after.hash.bytes.end()));
     // Forget block hashes older than the reorg window, keeping a minimum few.
     std::vector<uint64_t> checkpoints;
     VIGIL_CHECK(store_.scan(kNamespace, key("cp/"), [&](std::string_view k, std::string_view) {
@@ -300,9 +326,11 @@ Result<Listener::StepResult> Listener::step() {
     }));
     checkpoints.push_back(to_after.number);
     if (checkpoints.size() > kMinCheckpoints) {
-        const uint64_t keep_from = to_after.number > chain_.reorg_window ? to_after.number - chain_.reorg_window : 0;
+        const uint64_t keep_from =
+            to_after.number > chain_.reorg_window ? to_after.number - chain_.reorg_window : 0;
         for (size_t i = 0; i + kMinCheckpoints < checkpoints.size(); ++i)
-            if (checkpoints[i] < keep_from) batch.erase(kNamespace, key("cp/") + core::be_key(checkpoints[i]));
+            if (checkpoints[i] < keep_from)
+                batch.erase(kNamespace, key("cp/") + core::be_key(checkpoints[i]));
     }
     VIGIL_CHECK(store_.commit(batch));
 
@@ -340,18 +368,22 @@ Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
     }
     const bool from_start = !ancestor && kept.empty();
     if (!ancestor && !from_start)
-        return fail("chain " + chain_.name + ": reorg deeper than the kept window of " +
-                        std::to_string(chain_.reorg_window) + " blocks (" + why + "; no kept block from " +
-                        std::to_string(kept.front().number) + " to " + std::to_string(kept.back().number) +
-                        " is canonical); stopping: inspect the chain and the endpoint before restarting",
-                    kListenerFatal);
+        return fail(
+            "chain " + chain_.name + ": reorg deeper than the kept window of " +
+                std::to_string(chain_.reorg_window) + " blocks (" + why + "; no kept block from " +
+                std::to_string(kept.front().number) + " to " + std::to_string(kept.back().number) +
+                " is canonical); stopping: inspect the chain and the endpoint before restarting",
+            kListenerFatal);
     if (from_start && chain_.start_block > 0)
-        return fail("chain " + chain_.name + ": the block before start_block was replaced; stopping", kListenerFatal);
+        return fail(
+            "chain " + chain_.name + ": the block before start_block was replaced; stopping",
+            kListenerFatal);
     const uint64_t first_orphaned = ancestor ? ancestor->number + 1 : chain_.start_block;
     core::WriteBatch batch;
     VIGIL_CHECK(consumer_.on_reorg(first_orphaned, batch));
     for (const BlockRef& r : kept)
-        if (!ancestor || r.number > ancestor->number) batch.erase(kNamespace, key("cp/") + core::be_key(r.number));
+        if (!ancestor || r.number > ancestor->number)
+            batch.erase(kNamespace, key("cp/") + core::be_key(r.number));
     if (ancestor)
         batch.put(kNamespace, key("cursor"), encode_ref(*ancestor));
     else
@@ -380,9 +412,11 @@ Status Listener::run() {
                 return r.error();
             }
             set_error(r.error().message);
-            log_.warn("step failed; will retry", {{"error", r.error().message}, {"failures", failures + 1}});
+            log_.warn("step failed; will retry",
+                      {{"error", r.error().message}, {"failures", failures + 1}});
             ++failures;
-            wait = std::chrono::milliseconds(std::min<uint64_t>(chain_.poll_interval_ms << std::min<uint32_t>(failures, 5), 30000));
+            wait = std::chrono::milliseconds(std::min<uint64_t>(
+                chain_.poll_interval_ms << std::min<uint32_t>(failures, 5), 30000));
         } else {
             failures = 0;
             if (r->caught_up) wait = std::chrono::milliseconds(chain_.poll_interval_ms);

@@ -22,9 +22,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <future>
 #include <memory>
-#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,7 +65,7 @@ struct ConfirmedLog {
 // with its cursor; returning an error aborts the batch (nothing is committed) and the
 // same input is offered again later.
 class LogConsumer {
-public:
+  public:
     virtual ~LogConsumer() = default;
     // The logs of confirmed blocks [first_block, last.number], in chain order (by block,
     // then log index). Called also for ranges without logs, so the consumer can track
@@ -82,9 +82,9 @@ struct ListenerStatus {
     uint64_t head = 0;       // latest block seen
     uint64_t confirmed = 0;  // confirmed height
     std::optional<BlockRef> cursor;
-    uint64_t range = 0;      // current eth_getLogs block range
+    uint64_t range = 0;  // current eth_getLogs block range
     uint64_t reorgs = 0;
-    uint64_t logs = 0;       // confirmed logs emitted since start
+    uint64_t logs = 0;  // confirmed logs emitted since start
     std::string last_error;
 };
 
@@ -93,7 +93,7 @@ struct ListenerStatus {
 inline constexpr int kListenerFatal = 2001;
 
 class Listener {
-public:
+  public:
     // `consumer_id` names the cursor (several consumers may follow one chain, each with
     // its own listener and cursor). All references must outlive the listener.
     Listener(const core::ChainConfig& chain, std::string consumer_id, LogFilter filter,
@@ -103,8 +103,8 @@ public:
     Status start();
 
     struct StepResult {
-        bool advanced = false;  // committed a range or handled a reorg
-        bool caught_up = false; // the cursor is at the confirmed height
+        bool advanced = false;   // committed a range or handled a reorg
+        bool caught_up = false;  // the cursor is at the confirmed height
     };
     // One unit of work. A transient error leaves everything as it was.
     Result<StepResult> step();
@@ -120,7 +120,7 @@ public:
 
     ~Listener();
 
-private:
+  private:
     // One block range read from the node: its logs, the hash of its last block before
     // and after the logs were read, and its first block's parent hash.
     struct RangeRead {
@@ -133,10 +133,13 @@ private:
     // Reads [from, at most from + range - 1 (and <= limit)], shrinking the range on
     // "too many results"-like errors. Uses only `rpc` and constant members, so it can
     // run on the prefetch thread with the prefetch client.
-    Result<RangeRead> read_range(rpc::RpcClient& rpc, uint64_t from, uint64_t limit, uint64_t range) const;
+    Result<RangeRead> read_range(rpc::RpcClient& rpc, uint64_t from, uint64_t limit,
+                                 uint64_t range) const;
     Result<uint64_t> confirmed_height(uint64_t& head);
-    Result<BlockRef> block_ref(rpc::RpcClient& rpc, uint64_t number, eth::Hash32* parent_hash = nullptr) const;
-    Result<std::vector<ConfirmedLog>> fetch_logs(rpc::RpcClient& rpc, uint64_t from, uint64_t to) const;
+    Result<BlockRef> block_ref(rpc::RpcClient& rpc, uint64_t number,
+                               eth::Hash32* parent_hash = nullptr) const;
+    Result<std::vector<ConfirmedLog>> fetch_logs(rpc::RpcClient& rpc, uint64_t from,
+                                                 uint64_t to) const;
     void start_prefetch(uint64_t from, uint64_t limit);
     Result<StepResult> handle_reorg(const std::string& why);
     std::string key(std::string_view suffix) const;

@@ -18,7 +18,9 @@ bool lower_contains(std::string s, std::initializer_list<const char*> needles) {
     return false;
 }
 
-eth::U256 percent_of(const eth::U256& v, uint32_t percent) { return v * eth::U256(percent) / eth::U256(100); }
+eth::U256 percent_of(const eth::U256& v, uint32_t percent) {
+    return v * eth::U256(percent) / eth::U256(100);
+}
 
 Result<eth::U256> u256_field(const rpc::Json& j, const char* key) {
     auto v = rpc::field_u256(j, key);
@@ -30,9 +32,12 @@ Result<eth::U256> u256_field(const rpc::Json& j, const char* key) {
 
 const char* tx_state_name(TxRecord::State state) {
     switch (state) {
-        case TxRecord::State::pending: return "pending";
-        case TxRecord::State::succeeded: return "succeeded";
-        case TxRecord::State::reverted: return "reverted";
+        case TxRecord::State::pending:
+            return "pending";
+        case TxRecord::State::succeeded:
+            return "succeeded";
+        case TxRecord::State::reverted:
+            return "reverted";
     }
     return "pending";
 }
@@ -67,10 +72,14 @@ Result<TxRecord> decode_record(std::string_view text) {
     TxRecord r;
     VIGIL_TRY(r.id, rpc::field_string(j, "id"));
     VIGIL_TRY(std::string state, rpc::field_string(j, "state"));
-    if (state == "pending") r.state = TxRecord::State::pending;
-    else if (state == "succeeded") r.state = TxRecord::State::succeeded;
-    else if (state == "reverted") r.state = TxRecord::State::reverted;
-    else return fail("record: unknown state '" + state + "'");
+    if (state == "pending")
+        r.state = TxRecord::State::pending;
+    else if (state == "succeeded")
+        r.state = TxRecord::State::succeeded;
+    else if (state == "reverted")
+        r.state = TxRecord::State::reverted;
+    else
+        return fail("record: unknown state '" + state + "'");
     VIGIL_TRY(r.nonce, rpc::field_uint64(j, "nonce"));
     VIGIL_TRY(r.gas_limit, rpc::field_uint64(j, "gasLimit"));
     VIGIL_TRY(r.to, rpc::field_address(j, "to"));
@@ -82,7 +91,8 @@ Result<TxRecord> decode_record(std::string_view text) {
         VIGIL_TRY(t.hash, rpc::field_hash(a, "hash"));
         VIGIL_TRY(t.max_fee_per_gas, u256_field(a, "maxFeePerGas"));
         VIGIL_TRY(t.max_priority_fee_per_gas, u256_field(a, "maxPriorityFeePerGas"));
-        if (!a.contains("sentAt") || !a["sentAt"].is_number_integer()) return fail("record: bad sentAt");
+        if (!a.contains("sentAt") || !a["sentAt"].is_number_integer())
+            return fail("record: bad sentAt");
         t.sent_at_ms = a["sentAt"].get<int64_t>();
         VIGIL_TRY(t.raw, rpc::field_bytes(a, "raw"));
         r.attempts.push_back(std::move(t));
@@ -117,7 +127,8 @@ std::string Sender::key(std::string_view suffix) const {
 }
 
 Result<uint64_t> Sender::chain_nonce(const char* tag) {
-    VIGIL_TRY(rpc::Json n, rpc_.call("eth_getTransactionCount", rpc::Json::array({address_.to_hex(), tag})));
+    VIGIL_TRY(rpc::Json n,
+              rpc_.call("eth_getTransactionCount", rpc::Json::array({address_.to_hex(), tag})));
     if (!n.is_string()) return fail("eth_getTransactionCount: not a quantity", rpc::kMalformed);
     return eth::parse_quantity(n.get<std::string>());
 }
@@ -130,7 +141,9 @@ Status Sender::start() {
     }));
     for (const std::string& id : ids) {
         VIGIL_TRY(auto text, store_.get(kNamespace, key("tx/") + id));
-        if (!text) return fail("sender " + chain_ + ": pending index names '" + id + "' but its record is missing");
+        if (!text)
+            return fail("sender " + chain_ + ": pending index names '" + id +
+                        "' but its record is missing");
         VIGIL_TRY(TxRecord r, decode_record(*text));
         pending_.emplace(id, std::move(r));
     }
@@ -141,7 +154,9 @@ Status Sender::start() {
     }
     VIGIL_TRY(uint64_t on_chain, chain_nonce("pending"));
     next_nonce_ = std::max(stored, on_chain);
-    log_.info("sender ready", {{"address", address_.to_hex()}, {"next_nonce", next_nonce_}, {"in_flight", pending_.size()}});
+    log_.info("sender ready", {{"address", address_.to_hex()},
+                               {"next_nonce", next_nonce_},
+                               {"in_flight", pending_.size()}});
     // Resolve what was in flight before anything new is sent.
     if (!pending_.empty()) VIGIL_CHECK(poll());
     return {};
@@ -149,17 +164,21 @@ Status Sender::start() {
 
 Result<Sender::Fees> Sender::suggest_fees() {
     Fees fees;
-    auto history = rpc_.call("eth_feeHistory", rpc::Json::array({"0x5", "latest", rpc::Json::array({50})}));
+    auto history =
+        rpc_.call("eth_feeHistory", rpc::Json::array({"0x5", "latest", rpc::Json::array({50})}));
     if (history.ok() && history->is_object() && (*history)["baseFeePerGas"].is_array() &&
         !(*history)["baseFeePerGas"].empty()) {
         // The last base fee is the next block's.
         const rpc::Json& bases = (*history)["baseFeePerGas"];
-        VIGIL_TRY(eth::U256 next_base, eth::U256::from_string(bases.back().is_string() ? bases.back().get<std::string>() : "x"));
+        VIGIL_TRY(eth::U256 next_base,
+                  eth::U256::from_string(bases.back().is_string() ? bases.back().get<std::string>()
+                                                                  : "x"));
         std::vector<eth::U256> tips;
         if ((*history)["reward"].is_array())
             for (const rpc::Json& r : (*history)["reward"])
                 if (r.is_array() && !r.empty() && r[0].is_string())
-                    if (auto t = eth::U256::from_string(r[0].get<std::string>()); t.ok()) tips.push_back(*t);
+                    if (auto t = eth::U256::from_string(r[0].get<std::string>()); t.ok())
+                        tips.push_back(*t);
         std::sort(tips.begin(), tips.end());
         fees.priority = tips.empty() ? eth::U256() : tips[tips.size() / 2];
         fees.priority = std::max(fees.priority, options_.min_priority_fee);
@@ -176,8 +195,8 @@ Result<Sender::Fees> Sender::suggest_fees() {
 
 Result<TxAttempt> Sender::sign(const TxRecord& record, const Fees& fees) {
     if (!options_.max_fee_cap.is_zero() && fees.max_fee > options_.max_fee_cap)
-        return fail("sender " + chain_ + ": fee " + fees.max_fee.to_dec() + " wei/gas exceeds the cap " +
-                        options_.max_fee_cap.to_dec(),
+        return fail("sender " + chain_ + ": fee " + fees.max_fee.to_dec() +
+                        " wei/gas exceeds the cap " + options_.max_fee_cap.to_dec(),
                     kFeeCap);
     eth::Transaction tx;
     tx.type = eth::TxType::kDynamicFee;
@@ -215,7 +234,9 @@ Status Sender::broadcast(TxRecord& record) {
     auto sent = rpc_.call("eth_sendRawTransaction", rpc::Json::array({eth::to_hex(a.raw)}));
     if (sent.ok()) return {};
     const std::string& m = sent.error().message;
-    if (lower_contains(m, {"already known", "known transaction", "already imported", "alreadyknown"})) return {};
+    if (lower_contains(m,
+                       {"already known", "known transaction", "already imported", "alreadyknown"}))
+        return {};
     log_.warn("broadcast refused", {{"id", record.id}, {"nonce", record.nonce}, {"error", m}});
     return sent.error();
 }
@@ -235,12 +256,16 @@ Result<TxRecord> Sender::submit(const TxRequest& request) {
     if (request.gas_limit) {
         r.gas_limit = *request.gas_limit;
     } else {
-        rpc::Json call = {{"from", address_.to_hex()}, {"to", r.to.to_hex()}, {"value", r.value.to_hex()},
+        rpc::Json call = {{"from", address_.to_hex()},
+                          {"to", r.to.to_hex()},
+                          {"value", r.value.to_hex()},
                           {"data", eth::to_hex(r.data)}};
         auto estimate = rpc_.call("eth_estimateGas", rpc::Json::array({call}));
         if (!estimate.ok()) {
             if (estimate.error().code == rpc::kRpcError)
-                return fail("sender " + chain_ + ": " + request.id + " would revert: " + estimate.error().message, kWouldRevert);
+                return fail("sender " + chain_ + ": " + request.id +
+                                " would revert: " + estimate.error().message,
+                            kWouldRevert);
             return estimate.error();
         }
         if (!estimate->is_string()) return fail("eth_estimateGas: not a quantity", rpc::kMalformed);
@@ -259,8 +284,11 @@ Result<TxRecord> Sender::submit(const TxRequest& request) {
         return saved.error();
     }
     pending_.emplace(r.id, r);
-    log_.info("sending", {{"id", r.id}, {"nonce", r.nonce}, {"hash", r.attempts.back().hash.to_hex()},
-                          {"gas_limit", r.gas_limit}, {"max_fee", r.attempts.back().max_fee_per_gas.to_dec()}});
+    log_.info("sending", {{"id", r.id},
+                          {"nonce", r.nonce},
+                          {"hash", r.attempts.back().hash.to_hex()},
+                          {"gas_limit", r.gas_limit},
+                          {"max_fee", r.attempts.back().max_fee_per_gas.to_dec()}});
     (void)broadcast(pending_.at(r.id));  // a refusal is retried by poll()
     return r;
 }
@@ -274,7 +302,8 @@ Status Sender::reassign_nonce(TxRecord& r) {
     VIGIL_TRY(TxAttempt a, sign(r, fees));
     r.attempts.push_back(std::move(a));
     VIGIL_CHECK(persist(r, true));
-    log_.warn("nonce taken by another transaction; moved", {{"id", r.id}, {"old_nonce", old}, {"new_nonce", r.nonce}});
+    log_.warn("nonce taken by another transaction; moved",
+              {{"id", r.id}, {"old_nonce", old}, {"new_nonce", r.nonce}});
     return broadcast(r);
 }
 
@@ -292,7 +321,8 @@ Result<std::vector<TxRecord>> Sender::poll() {
         // Any of its attempts may have been included.
         std::optional<rpc::Json> receipt;
         for (auto a = r.attempts.rbegin(); a != r.attempts.rend() && !receipt; ++a) {
-            VIGIL_TRY(rpc::Json rc, rpc_.call("eth_getTransactionReceipt", rpc::Json::array({a->hash.to_hex()})));
+            VIGIL_TRY(rpc::Json rc,
+                      rpc_.call("eth_getTransactionReceipt", rpc::Json::array({a->hash.to_hex()})));
             if (!rc.is_null()) receipt = std::move(rc);
         }
         if (receipt) {
@@ -312,7 +342,10 @@ Result<std::vector<TxRecord>> Sender::poll() {
             r.state = status == 1 ? TxRecord::State::succeeded : TxRecord::State::reverted;
             VIGIL_CHECK(persist(r, false));
             nonce_taken_polls_.erase(r.id);
-            log_.info("transaction final", {{"id", r.id}, {"state", tx_state_name(r.state)}, {"hash", hash.to_hex()}, {"block", block}});
+            log_.info("transaction final", {{"id", r.id},
+                                            {"state", tx_state_name(r.state)},
+                                            {"hash", hash.to_hex()},
+                                            {"block", block}});
             done.push_back(std::move(r));
             it = pending_.erase(it);
             continue;
@@ -337,24 +370,32 @@ Result<std::vector<TxRecord>> Sender::poll() {
             const TxAttempt& last = r.attempts.back();
             Fees bumped;
             const uint32_t factor = 100 + options_.fee_bump_percent;
-            bumped.priority = std::max(percent_of(last.max_priority_fee_per_gas, factor) + eth::U256(1), market.priority);
-            bumped.max_fee = std::max(percent_of(last.max_fee_per_gas, factor) + eth::U256(1), market.max_fee);
+            bumped.priority = std::max(
+                percent_of(last.max_priority_fee_per_gas, factor) + eth::U256(1), market.priority);
+            bumped.max_fee =
+                std::max(percent_of(last.max_fee_per_gas, factor) + eth::U256(1), market.max_fee);
             bumped.max_fee = std::max(bumped.max_fee, bumped.priority);
             auto a = sign(r, bumped);
             if (!a.ok()) {
-                log_.warn("cannot replace stuck transaction", {{"id", r.id}, {"error", a.error().message}});
+                log_.warn("cannot replace stuck transaction",
+                          {{"id", r.id}, {"error", a.error().message}});
                 ++it;
                 continue;
             }
             r.attempts.push_back(std::move(a).value());
             VIGIL_CHECK(persist(r, false));
-            log_.warn("replacing stuck transaction", {{"id", r.id}, {"nonce", r.nonce}, {"attempt", r.attempts.size()},
-                                                     {"max_fee", r.attempts.back().max_fee_per_gas.to_dec()}});
+            log_.warn("replacing stuck transaction",
+                      {{"id", r.id},
+                       {"nonce", r.nonce},
+                       {"attempt", r.attempts.size()},
+                       {"max_fee", r.attempts.back().max_fee_per_gas.to_dec()}});
             (void)broadcast(r);
         } else {
             // Re-broadcast when the node no longer knows the transaction (dropped from
             // its pool, node restarted, or the block holding it was reorged away).
-            VIGIL_TRY(rpc::Json known, rpc_.call("eth_getTransactionByHash", rpc::Json::array({r.attempts.back().hash.to_hex()})));
+            VIGIL_TRY(rpc::Json known,
+                      rpc_.call("eth_getTransactionByHash",
+                                rpc::Json::array({r.attempts.back().hash.to_hex()})));
             if (known.is_null()) (void)broadcast(r);
         }
         ++it;
@@ -363,7 +404,8 @@ Result<std::vector<TxRecord>> Sender::poll() {
 }
 
 Result<std::optional<TxRecord>> Sender::find(const std::string& id) const {
-    if (auto it = pending_.find(id); it != pending_.end()) return std::optional<TxRecord>(it->second);
+    if (auto it = pending_.find(id); it != pending_.end())
+        return std::optional<TxRecord>(it->second);
     VIGIL_TRY(auto text, store_.get(kNamespace, key("tx/") + id));
     if (!text) return std::optional<TxRecord>();
     VIGIL_TRY(TxRecord r, decode_record(*text));

@@ -83,12 +83,12 @@ struct SenderOptions {
     double gas_margin = 1.25;
     uint32_t fee_bump_percent = 15;
     std::chrono::milliseconds stuck_after{30000};
-    eth::U256 max_fee_cap;        // 0: no cap
+    eth::U256 max_fee_cap;                              // 0: no cap
     eth::U256 min_priority_fee = eth::U256(1'000'000);  // 0.001 gwei floor
 };
 
 class Sender {
-public:
+  public:
     using Clock = std::function<int64_t()>;  // milliseconds since the epoch
 
     Sender(std::string chain, rpc::RpcClient& rpc, core::Store& store, eth::PrivateKey key,
@@ -113,7 +113,7 @@ public:
     size_t in_flight() const { return pending_.size(); }
     uint64_t next_nonce() const { return next_nonce_; }
 
-private:
+  private:
     struct Fees {
         eth::U256 max_fee, priority;
     };
@@ -135,7 +135,7 @@ private:
     core::Logger log_;
     Clock clock_;
     uint64_t next_nonce_ = 0;
-    std::map<std::string, TxRecord> pending_;  // by id
+    std::map<std::string, TxRecord> pending_;       // by id
     std::map<std::string, int> nonce_taken_polls_;  // consecutive polls a nonce looked taken
 };
 

@@ -13,7 +13,7 @@ namespace {
 
 // Walks a YAML tree, producing errors that carry the source position and key path.
 class Reader {
-public:
+  public:
     explicit Reader(std::string source) : source_(std::move(source)) {}
 
     Error error(const YAML::Node& node, const std::string& path, const std::string& message) const {
@@ -67,7 +67,8 @@ public:
         return v;
     }
 
-    Result<double> number(const YAML::Node& node, const std::string& path, double min_exclusive) const {
+    Result<double> number(const YAML::Node& node, const std::string& path,
+                          double min_exclusive) const {
         if (!node.IsScalar()) return error(node, path, "expected a number");
         const std::string& s = node.Scalar();
         size_t used = 0;
@@ -77,8 +78,10 @@ public:
         } catch (const std::exception&) {
             used = 0;
         }
-        if (used == 0 || used != s.size()) return error(node, path, "expected a number, got '" + s + "'");
-        if (!(v > min_exclusive)) return error(node, path, "must be greater than " + std::to_string(min_exclusive));
+        if (used == 0 || used != s.size())
+            return error(node, path, "expected a number, got '" + s + "'");
+        if (!(v > min_exclusive))
+            return error(node, path, "must be greater than " + std::to_string(min_exclusive));
         return v;
     }
 
@@ -92,16 +95,15 @@ public:
         return path.empty() ? std::string(key) : path + "." + std::string(key);
     }
 
-private:
+  private:
     std::string source_;
 };
 
 bool valid_name(const std::string& name) {
-    return !name.empty() && name.size() <= 64 &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-                      c == '-' || c == '_';
-           });
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) ||
+               std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
@@ -124,16 +126,17 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 }
 
 Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const std::string& path) {
-    VIGIL_CHECK(r.expect_map(node, path,
-                             {"name", "chain_id", "rpc", "ws", "confirmations", "finality",
-                              "poll_interval_ms", "start_block", "max_block_range",
-                              "requests_per_second", "request_timeout_ms", "reorg_window",
-                              "max_lag_blocks"}));
+    VIGIL_CHECK(
+        r.expect_map(node, path,
+                     {"name", "chain_id", "rpc", "ws", "confirmations", "finality",
+                      "poll_interval_ms", "start_block", "max_block_range", "requests_per_second",
+                      "request_timeout_ms", "reorg_window", "max_lag_blocks"}));
     ChainConfig c;
     if (!node["name"]) return r.error(node, path, "missing required key 'name'");
     VIGIL_TRY(c.name, r.string(node["name"], path + ".name"));
     if (!valid_name(c.name))
-        return r.error(node["name"], path + ".name", "use lowercase letters, digits, '-' and '_' (at most 64)");
+        return r.error(node["name"], path + ".name",
+                       "use lowercase letters, digits, '-' and '_' (at most 64)");
     const std::string p = "chains." + c.name;
     if (!node["chain_id"]) return r.error(node, p, "missing required key 'chain_id'");
     VIGIL_TRY(c.chain_id, r.uint(node["chain_id"], p + ".chain_id", 1));
@@ -154,7 +157,8 @@ Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const s
     if (c.rpc.empty()) return r.error(rpc, p + ".rpc", "needs at least one endpoint");
     for (size_t i = 0; i < c.rpc.size(); ++i)
         if (!starts_with(c.rpc[i], "http://") && !starts_with(c.rpc[i], "https://"))
-            return r.error(rpc.IsSequence() ? rpc[i] : rpc, p + ".rpc", "endpoint must be an http:// or https:// URL");
+            return r.error(rpc.IsSequence() ? rpc[i] : rpc, p + ".rpc",
+                           "endpoint must be an http:// or https:// URL");
     if (node["ws"]) {
         VIGIL_TRY(std::string ws, r.string(node["ws"], p + ".ws"));
         if (!starts_with(ws, "ws://") && !starts_with(ws, "wss://"))
@@ -165,31 +169,40 @@ Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const s
     const bool has_conf = static_cast<bool>(node["confirmations"]);
     const bool has_finality = static_cast<bool>(node["finality"]);
     if (has_conf == has_finality)
-        return r.error(node, p, has_conf ? "set either 'confirmations' or 'finality', not both"
-                                         : "missing 'confirmations: N' or 'finality: safe|finalized'");
+        return r.error(node, p,
+                       has_conf ? "set either 'confirmations' or 'finality', not both"
+                                : "missing 'confirmations: N' or 'finality: safe|finalized'");
     if (has_conf) {
         c.finality.kind = Finality::Kind::confirmations;
-        VIGIL_TRY(c.finality.confirmations, r.uint(node["confirmations"], p + ".confirmations", 0, 10000));
+        VIGIL_TRY(c.finality.confirmations,
+                  r.uint(node["confirmations"], p + ".confirmations", 0, 10000));
     } else {
         VIGIL_TRY(std::string f, r.string(node["finality"], p + ".finality"));
-        if (f == "safe") c.finality.kind = Finality::Kind::safe;
-        else if (f == "finalized") c.finality.kind = Finality::Kind::finalized;
-        else return r.error(node["finality"], p + ".finality", "expected 'safe' or 'finalized'");
+        if (f == "safe")
+            c.finality.kind = Finality::Kind::safe;
+        else if (f == "finalized")
+            c.finality.kind = Finality::Kind::finalized;
+        else
+            return r.error(node["finality"], p + ".finality", "expected 'safe' or 'finalized'");
     }
     if (node["poll_interval_ms"]) {
-        VIGIL_TRY(c.poll_interval_ms, r.uint(node["poll_interval_ms"], p + ".poll_interval_ms", 50, 600000));
+        VIGIL_TRY(c.poll_interval_ms,
+                  r.uint(node["poll_interval_ms"], p + ".poll_interval_ms", 50, 600000));
     }
     if (node["start_block"]) {
         VIGIL_TRY(c.start_block, r.uint(node["start_block"], p + ".start_block"));
     }
     if (node["max_block_range"]) {
-        VIGIL_TRY(c.max_block_range, r.uint(node["max_block_range"], p + ".max_block_range", 1, 1000000));
+        VIGIL_TRY(c.max_block_range,
+                  r.uint(node["max_block_range"], p + ".max_block_range", 1, 1000000));
     }
     if (node["requests_per_second"]) {
-        VIGIL_TRY(c.requests_per_second, r.number(node["requests_per_second"], p + ".requests_per_second", 0));
+        VIGIL_TRY(c.requests_per_second,
+                  r.number(node["requests_per_second"], p + ".requests_per_second", 0));
     }
     if (node["request_timeout_ms"]) {
-        VIGIL_TRY(c.request_timeout_ms, r.uint(node["request_timeout_ms"], p + ".request_timeout_ms", 100, 600000));
+        VIGIL_TRY(c.request_timeout_ms,
+                  r.uint(node["request_timeout_ms"], p + ".request_timeout_ms", 100, 600000));
     }
     if (node["max_lag_blocks"]) {
         VIGIL_TRY(c.max_lag_blocks, r.uint(node["max_lag_blocks"], p + ".max_lag_blocks", 1));
@@ -197,9 +210,11 @@ Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const s
     if (node["reorg_window"]) {
         VIGIL_TRY(c.reorg_window, r.uint(node["reorg_window"], p + ".reorg_window", 2, 100000));
     }
-    if (c.finality.kind == Finality::Kind::confirmations && c.reorg_window <= c.finality.confirmations)
-        return r.error(node, p + ".reorg_window", "must exceed confirmations (" +
-                                                      std::to_string(c.finality.confirmations) + ")");
+    if (c.finality.kind == Finality::Kind::confirmations &&
+        c.reorg_window <= c.finality.confirmations)
+        return r.error(
+            node, p + ".reorg_window",
+            "must exceed confirmations (" + std::to_string(c.finality.confirmations) + ")");
     return c;
 }
 
@@ -218,20 +233,24 @@ Result<SignerConfig> parse_signer(const Reader& r, const YAML::Node& node, const
     if (node["keystore"]) {
         VIGIL_TRY(std::string k, r.string(node["keystore"], path + ".keystore"));
         s.keystore = resolve(base, k);
-        if (!node["password_file"])
-            return r.error(node, path, "a keystore needs 'password_file'");
+        if (!node["password_file"]) return r.error(node, path, "a keystore needs 'password_file'");
         VIGIL_TRY(std::string pw, r.string(node["password_file"], path + ".password_file"));
         s.password_file = resolve(base, pw);
-        if (node["key_env"]) return r.error(node["key_env"], path + ".key_env", "use either keystore or key_env, not both");
+        if (node["key_env"])
+            return r.error(node["key_env"], path + ".key_env",
+                           "use either keystore or key_env, not both");
     } else if (node["key_env"]) {
         VIGIL_TRY(std::string env, r.string(node["key_env"], path + ".key_env"));
         if (!s.dev)
             return r.error(node["key_env"], path + ".key_env",
                            "a raw key from the environment is for development only: add dev: true");
-        if (node["password_file"]) return r.error(node["password_file"], path + ".password_file", "only used with keystore");
+        if (node["password_file"])
+            return r.error(node["password_file"], path + ".password_file",
+                           "only used with keystore");
         s.key_env = env;
     } else {
-        return r.error(node, path, "needs 'keystore' + 'password_file' (or 'key_env' with dev: true)");
+        return r.error(node, path,
+                       "needs 'keystore' + 'password_file' (or 'key_env' with dev: true)");
     }
     return s;
 }
@@ -256,12 +275,14 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
     const Reader r(source_name);
     if (!root || root.IsNull()) return fail(source_name + ": the file is empty");
     try {
-        VIGIL_CHECK(r.expect_map(root, "", {"store", "metrics", "admin", "log", "chains", "signers"}));
+        VIGIL_CHECK(
+            r.expect_map(root, "", {"store", "metrics", "admin", "log", "chains", "signers"}));
         Config cfg;
         cfg.source = source_name;
 
         const YAML::Node store = root["store"];
-        if (!store) return r.error(root, "store", "missing required section 'store' (store: {path: DIR})");
+        if (!store)
+            return r.error(root, "store", "missing required section 'store' (store: {path: DIR})");
         VIGIL_CHECK(r.expect_map(store, "store", {"path"}));
         if (!store["path"]) return r.error(store, "store.path", "missing required key");
         VIGIL_TRY(std::string store_path, r.string(store["path"], "store.path"));
@@ -279,12 +300,14 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
             VIGIL_CHECK(r.expect_map(a, "admin", {"listen", "token_file"}));
             if (!a["listen"]) return r.error(a, "admin.listen", "missing required key");
             VIGIL_TRY(std::string listen, r.string(a["listen"], "admin.listen"));
-            if (!valid_listen(listen)) return r.error(a["listen"], "admin.listen", "expected host:port");
+            if (!valid_listen(listen))
+                return r.error(a["listen"], "admin.listen", "expected host:port");
             if (listen == cfg.metrics_listen)
                 return r.error(a["listen"], "admin.listen", "must differ from metrics.listen");
             cfg.admin_listen = listen;
             if (!a["token_file"])
-                return r.error(a, "admin.token_file", "missing required key (mutating calls need a bearer token)");
+                return r.error(a, "admin.token_file",
+                               "missing required key (mutating calls need a bearer token)");
             VIGIL_TRY(std::string token, r.string(a["token_file"], "admin.token_file"));
             cfg.admin_token_file = resolve(base_dir, token);
         }
@@ -309,20 +332,25 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
         std::set<std::string> names;
         std::set<uint64_t> ids;
         for (size_t i = 0; i < chains.size(); ++i) {
-            VIGIL_TRY(ChainConfig c, parse_chain(r, chains[i], "chains[" + std::to_string(i) + "]"));
+            VIGIL_TRY(ChainConfig c,
+                      parse_chain(r, chains[i], "chains[" + std::to_string(i) + "]"));
             if (!names.insert(c.name).second)
-                return r.error(chains[i]["name"], "chains[" + std::to_string(i) + "].name", "duplicate chain name '" + c.name + "'");
+                return r.error(chains[i]["name"], "chains[" + std::to_string(i) + "].name",
+                               "duplicate chain name '" + c.name + "'");
             if (!ids.insert(c.chain_id).second)
-                return r.error(chains[i]["chain_id"], "chains." + c.name + ".chain_id",
-                               "chain id " + std::to_string(c.chain_id) + " is used by another chain");
+                return r.error(
+                    chains[i]["chain_id"], "chains." + c.name + ".chain_id",
+                    "chain id " + std::to_string(c.chain_id) + " is used by another chain");
             cfg.chains.push_back(std::move(c));
         }
 
         if (const YAML::Node signers = root["signers"]) {
-            if (!signers.IsMap()) return r.error(signers, "signers", "expected a mapping of signer names");
+            if (!signers.IsMap())
+                return r.error(signers, "signers", "expected a mapping of signer names");
             for (const auto& kv : signers) {
                 const std::string name = kv.first.Scalar();
-                if (!valid_name(name)) return r.error(kv.first, "signers." + name, "invalid signer name");
+                if (!valid_name(name))
+                    return r.error(kv.first, "signers." + name, "invalid signer name");
                 VIGIL_TRY(SignerConfig s, parse_signer(r, kv.second, "signers." + name, base_dir));
                 s.name = name;
                 cfg.signers.emplace(name, std::move(s));
@@ -331,7 +359,8 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
         return cfg;
     } catch (const YAML::Exception& e) {
         // yaml-cpp throws on some malformed trees (e.g. a map key that is itself a map).
-        return fail(source_name + ":" + std::to_string(e.mark.line + 1) + ": invalid config: " + e.msg);
+        return fail(source_name + ":" + std::to_string(e.mark.line + 1) +
+                    ": invalid config: " + e.msg);
     }
 }
 

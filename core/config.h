@@ -29,7 +29,7 @@ struct Finality {
 struct ChainConfig {
     std::string name;
     uint64_t chain_id = 0;
-    std::vector<std::string> rpc;  // HTTP(S) endpoints, in failover order
+    std::vector<std::string> rpc;   // HTTP(S) endpoints, in failover order
     std::optional<std::string> ws;  // WebSocket endpoint for newHeads
     Finality finality;
     uint64_t poll_interval_ms = 2000;
@@ -37,7 +37,7 @@ struct ChainConfig {
     uint64_t max_block_range = 2000;
     double requests_per_second = 25;
     uint64_t request_timeout_ms = 10000;
-    uint64_t reorg_window = 128;  // headers kept for reorg detection
+    uint64_t reorg_window = 128;   // headers kept for reorg detection
     uint64_t max_lag_blocks = 64;  // /readyz threshold
 };
 

@@ -49,8 +49,10 @@ std::pair<bool, std::string> Readiness::evaluate() const {
 void add_operational_routes(HttpServer& server, std::shared_ptr<prometheus::Registry> registry,
                             const Readiness& readiness) {
     server.route("/metrics", [registry](const HttpRequest& req) {
-        if (req.method != "GET" && req.method != "HEAD") return HttpResponse::text(405, "GET only\n");
-        return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(*registry)};
+        if (req.method != "GET" && req.method != "HEAD")
+            return HttpResponse::text(405, "GET only\n");
+        return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                            render_metrics(*registry)};
     });
     server.route("/healthz", [](const HttpRequest&) { return HttpResponse::text(200, "ok\n"); });
     server.route("/readyz", [&readiness](const HttpRequest&) {

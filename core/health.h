@@ -21,13 +21,13 @@ std::string render_metrics(prometheus::Registry& registry);
 // Readiness checks by name. Each check returns an empty string when ready, else why not.
 // Thread-safe.
 class Readiness {
-public:
+  public:
     using Check = std::function<std::string()>;
     void add(const std::string& name, Check check);
     // {ready, JSON object of name -> "ok" | reason}.
     std::pair<bool, std::string> evaluate() const;
 
-private:
+  private:
     mutable std::mutex mu_;
     std::map<std::string, Check> checks_;
 };

@@ -16,20 +16,34 @@ namespace {
 
 const char* reason(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 202: return "Accepted";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 409: return "Conflict";
-        case 413: return "Payload Too Large";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        default: return "Status";
+        case 200:
+            return "OK";
+        case 202:
+            return "Accepted";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Status";
     }
 }
 
@@ -70,14 +84,16 @@ ReadResult read_more(int fd, std::string& buf, size_t limit, int timeout_ms) {
 
 Result<std::pair<std::string, uint16_t>> parse_listen_address(const std::string& listen) {
     size_t colon = listen.rfind(':');
-    if (colon == std::string::npos) return fail("listen address '" + listen + "': expected host:port");
+    if (colon == std::string::npos)
+        return fail("listen address '" + listen + "': expected host:port");
     std::string host = listen.substr(0, colon);
     std::string port = listen.substr(colon + 1);
     if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit))
         return fail("listen address '" + listen + "': bad port");
     int p = std::stoi(port);
     if (p > 65535) return fail("listen address '" + listen + "': port out of range");
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     return std::make_pair(host, static_cast<uint16_t>(p));
 }
 
@@ -85,7 +101,9 @@ HttpServer::HttpServer(Options options) : options_(options) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::route(const std::string& path, Handler handler) { routes_[path] = std::move(handler); }
+void HttpServer::route(const std::string& path, Handler handler) {
+    routes_[path] = std::move(handler);
+}
 
 Status HttpServer::start(const std::string& listen) {
     VIGIL_TRY(auto hp, parse_listen_address(listen));
@@ -172,8 +190,10 @@ void HttpServer::serve(int fd) {
         header_end = buf.find("\r\n\r\n");
         if (header_end != std::string::npos) break;
         ReadResult r = read_more(fd, buf, options_.max_header_bytes, options_.read_timeout_ms);
-        if (r == ReadResult::too_large) return write_response(fd, HttpResponse::text(431, "headers too large\n"));
-        if (r == ReadResult::timeout) return write_response(fd, HttpResponse::text(408, "timeout\n"));
+        if (r == ReadResult::too_large)
+            return write_response(fd, HttpResponse::text(431, "headers too large\n"));
+        if (r == ReadResult::timeout)
+            return write_response(fd, HttpResponse::text(408, "timeout\n"));
         if (r == ReadResult::closed) return;
     }
     HttpRequest req;
@@ -198,9 +218,11 @@ void HttpServer::serve(int fd) {
         std::string line = head.substr(pos, eol - pos);
         pos = eol + 2;
         size_t colon = line.find(':');
-        if (colon == std::string::npos) return write_response(fd, HttpResponse::text(400, "bad header\n"));
+        if (colon == std::string::npos)
+            return write_response(fd, HttpResponse::text(400, "bad header\n"));
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         std::string value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(" \t"));
         req.headers[name] = value;
@@ -211,12 +233,14 @@ void HttpServer::serve(int fd) {
         if (v.empty() || v.size() > 10 || !std::all_of(v.begin(), v.end(), ::isdigit))
             return write_response(fd, HttpResponse::text(400, "bad content-length\n"));
         content_length = std::stoul(v);
-        if (content_length > options_.max_body_bytes) return write_response(fd, HttpResponse::text(413, "body too large\n"));
+        if (content_length > options_.max_body_bytes)
+            return write_response(fd, HttpResponse::text(413, "body too large\n"));
     }
     req.body = buf.substr(header_end + 4);
     while (req.body.size() < content_length) {
         ReadResult r = read_more(fd, req.body, content_length, options_.read_timeout_ms);
-        if (r == ReadResult::timeout) return write_response(fd, HttpResponse::text(408, "timeout\n"));
+        if (r == ReadResult::timeout)
+            return write_response(fd, HttpResponse::text(408, "timeout\n"));
         if (r != ReadResult::ok) return;
     }
     req.body.resize(content_length);

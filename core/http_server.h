@@ -25,9 +25,9 @@
 namespace vigil::core {
 
 struct HttpRequest {
-    std::string method;  // "GET", "POST", ...
-    std::string path;    // without the query string
-    std::string query;   // after '?', undecoded
+    std::string method;                          // "GET", "POST", ...
+    std::string path;                            // without the query string
+    std::string query;                           // after '?', undecoded
     std::map<std::string, std::string> headers;  // names lowercased
     std::string body;
 };
@@ -37,12 +37,16 @@ struct HttpResponse {
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
 
-    static HttpResponse text(int status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body)}; }
-    static HttpResponse json(int status, std::string body) { return {status, "application/json", std::move(body)}; }
+    static HttpResponse text(int status, std::string body) {
+        return {status, "text/plain; charset=utf-8", std::move(body)};
+    }
+    static HttpResponse json(int status, std::string body) {
+        return {status, "application/json", std::move(body)};
+    }
 };
 
 class HttpServer {
-public:
+  public:
     using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
     struct Options {
@@ -67,7 +71,7 @@ public:
     // The bound port (after start).
     uint16_t port() const { return port_; }
 
-private:
+  private:
     void accept_loop();
     void serve(int fd);
 

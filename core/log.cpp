@@ -9,10 +9,14 @@ namespace {
 
 const char* level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warn: return "warn";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warn:
+            return "warn";
+        case LogLevel::error:
+            return "error";
     }
     return "info";
 }
@@ -36,10 +40,14 @@ size_t utf8_sequence(std::string_view s, size_t i) {
     size_t n;
     uint32_t min;
     if (c < 0x80) return 1;
-    if ((c & 0xe0) == 0xc0) n = 2, min = 0x80;
-    else if ((c & 0xf0) == 0xe0) n = 3, min = 0x800;
-    else if ((c & 0xf8) == 0xf0) n = 4, min = 0x10000;
-    else return 0;
+    if ((c & 0xe0) == 0xc0)
+        n = 2, min = 0x80;
+    else if ((c & 0xf0) == 0xe0)
+        n = 3, min = 0x800;
+    else if ((c & 0xf8) == 0xf0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
     if (i + n > s.size()) return 0;
     uint32_t cp = c & (0x7f >> n);
     for (size_t k = 1; k < n; ++k) {
@@ -76,18 +84,26 @@ void append_value(std::string& out, const LogField::Value& v, bool json) {
 }  // namespace
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-    if (text == "debug") out = LogLevel::debug;
-    else if (text == "info") out = LogLevel::info;
-    else if (text == "warn") out = LogLevel::warn;
-    else if (text == "error") out = LogLevel::error;
-    else return false;
+    if (text == "debug")
+        out = LogLevel::debug;
+    else if (text == "info")
+        out = LogLevel::info;
+    else if (text == "warn")
+        out = LogLevel::warn;
+    else if (text == "error")
+        out = LogLevel::error;
+    else
+        return false;
     return true;
 }
 
 bool parse_log_format(std::string_view text, LogFormat& out) {
-    if (text == "json") out = LogFormat::json;
-    else if (text == "text") out = LogFormat::text;
-    else return false;
+    if (text == "json")
+        out = LogFormat::json;
+    else if (text == "text")
+        out = LogFormat::text;
+    else
+        return false;
     return true;
 }
 
@@ -167,7 +183,8 @@ std::string Logger::format_line(LogLevel level, std::string_view msg,
         line += "}";
     } else {
         line += ts + " " + level_name(level);
-        if (!component_.empty()) line += " [" + component_ + (chain_.empty() ? "" : "/" + chain_) + "]";
+        if (!component_.empty())
+            line += " [" + component_ + (chain_.empty() ? "" : "/" + chain_) + "]";
         line += " ";
         append_json_escaped(line, msg);
         for (const LogField& f : fields) {
@@ -178,7 +195,8 @@ std::string Logger::format_line(LogLevel level, std::string_view msg,
     return line;
 }
 
-void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) const {
+void Logger::log(LogLevel level, std::string_view msg,
+                 std::initializer_list<LogField> fields) const {
     if (!enabled(level)) return;
     std::string line = format_line(level, msg, fields);
     line.push_back('\n');

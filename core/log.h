@@ -50,7 +50,7 @@ struct LogField {
 void append_json_escaped(std::string& out, std::string_view text);
 
 class Logger {
-public:
+  public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
 
     // Writes to `sink`, which must outlive every copy of the logger.
@@ -58,11 +58,20 @@ public:
 
     Logger with(std::string_view component, std::string_view chain = {}) const;
 
-    void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {}) const;
-    void debug(std::string_view msg, std::initializer_list<LogField> f = {}) const { log(LogLevel::debug, msg, f); }
-    void info(std::string_view msg, std::initializer_list<LogField> f = {}) const { log(LogLevel::info, msg, f); }
-    void warn(std::string_view msg, std::initializer_list<LogField> f = {}) const { log(LogLevel::warn, msg, f); }
-    void error(std::string_view msg, std::initializer_list<LogField> f = {}) const { log(LogLevel::error, msg, f); }
+    void log(LogLevel level, std::string_view msg,
+             std::initializer_list<LogField> fields = {}) const;
+    void debug(std::string_view msg, std::initializer_list<LogField> f = {}) const {
+        log(LogLevel::debug, msg, f);
+    }
+    void info(std::string_view msg, std::initializer_list<LogField> f = {}) const {
+        log(LogLevel::info, msg, f);
+    }
+    void warn(std::string_view msg, std::initializer_list<LogField> f = {}) const {
+        log(LogLevel::warn, msg, f);
+    }
+    void error(std::string_view msg, std::initializer_list<LogField> f = {}) const {
+        log(LogLevel::error, msg, f);
+    }
 
     bool enabled(LogLevel level) const { return level >= min_level_; }
 
@@ -70,7 +79,7 @@ public:
     std::string format_line(LogLevel level, std::string_view msg,
                             std::initializer_list<LogField> fields) const;
 
-private:
+  private:
     struct Sink {
         explicit Sink(std::ostream& o) : out(o) {}
         std::ostream& out;

@@ -155,7 +155,8 @@ std::string be_key(uint64_t value) {
 }
 
 Result<uint64_t> parse_be_key(std::string_view key) {
-    if (key.size() != 8) return fail("store: expected an 8-byte key, got " + std::to_string(key.size()));
+    if (key.size() != 8)
+        return fail("store: expected an 8-byte key, got " + std::to_string(key.size()));
     uint64_t v = 0;
     for (char c : key) v = v << 8 | static_cast<uint8_t>(c);
     return v;

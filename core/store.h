@@ -35,7 +35,7 @@ inline constexpr uint32_t kStoreSchemaVersion = 1;
 
 // A set of writes applied atomically by Store::commit.
 class WriteBatch {
-public:
+  public:
     WriteBatch();
     ~WriteBatch();
     WriteBatch(WriteBatch&&) noexcept;
@@ -46,14 +46,14 @@ public:
     bool empty() const { return count_ == 0; }
     size_t count() const { return count_; }
 
-private:
+  private:
     friend class Store;
     std::unique_ptr<leveldb::WriteBatch> batch_;
     size_t count_ = 0;
 };
 
 class Store {
-public:
+  public:
     struct Options {
         bool create_if_missing = true;
         size_t block_cache_bytes = 32 << 20;
@@ -79,12 +79,13 @@ public:
 
     // Calls `visit(key, value)` for each key of `ns` starting with `prefix`, in key order,
     // until it returns false. Keys are given without the namespace.
-    Status scan(std::string_view ns, std::string_view prefix,
-                const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+    Status scan(
+        std::string_view ns, std::string_view prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     Store(std::filesystem::path dir, std::unique_ptr<leveldb::DB> db);
     Status check_schema();
 

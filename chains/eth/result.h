@@ -25,7 +25,7 @@ inline Error fail(std::string message, int code = 0) { return Error{std::move(me
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
 
@@ -47,14 +47,14 @@ public:
 
     T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 // Result<void>: success or an Error.
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), ok_(false) {}
 
@@ -62,7 +62,7 @@ public:
     explicit operator bool() const noexcept { return ok_; }
     const Error& error() const& { return error_; }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };
@@ -76,14 +76,14 @@ using Status = Result<void>;
 #define VIGIL_CONCAT_INNER(a, b) a##b
 #define VIGIL_CONCAT(a, b) VIGIL_CONCAT_INNER(a, b)
 #define VIGIL_TRY(decl, expr) VIGIL_TRY_IMPL(decl, expr, VIGIL_CONCAT(vigil_try_, __LINE__))
-#define VIGIL_TRY_IMPL(decl, expr, tmp)                        \
-    auto tmp = (expr);                                         \
+#define VIGIL_TRY_IMPL(decl, expr, tmp)                           \
+    auto tmp = (expr);                                            \
     if (!tmp.ok()) return ::vigil::Error(std::move(tmp).error()); \
     decl = std::move(tmp).value()
 // Propagates the error of a Status (or any Result whose value is not needed).
 #define VIGIL_CHECK(expr) VIGIL_CHECK_IMPL(expr, VIGIL_CONCAT(vigil_chk_, __LINE__))
-#define VIGIL_CHECK_IMPL(expr, tmp) \
-    do {                            \
-        auto tmp = (expr);          \
+#define VIGIL_CHECK_IMPL(expr, tmp)                        \
+    do {                                                   \
+        auto tmp = (expr);                                 \
         if (!tmp.ok()) return ::vigil::Error(tmp.error()); \
     } while (0)

@@ -37,9 +37,11 @@ std::string describe_rpc_error(const Json& err) {
     std::string out = "rpc error";
     if (err.is_object()) {
         auto code = err.find("code");
-        if (code != err.end() && code->is_number_integer()) out += " " + std::to_string(code->get<int64_t>());
+        if (code != err.end() && code->is_number_integer())
+            out += " " + std::to_string(code->get<int64_t>());
         auto msg = err.find("message");
-        if (msg != err.end() && msg->is_string()) out += ": " + msg->get<std::string>().substr(0, 500);
+        if (msg != err.end() && msg->is_string())
+            out += ": " + msg->get<std::string>().substr(0, 500);
     } else {
         out += ": " + err.dump().substr(0, 200);
     }
@@ -69,8 +71,8 @@ struct RpcClient::Endpoint {
     double tokens = 1;
     SteadyClock::time_point last_refill = SteadyClock::now();
     bool healthy = true;
-    bool wrong_chain = false;        // never used again
-    bool needs_chain_check = true;   // before first use and after every failure
+    bool wrong_chain = false;       // never used again
+    bool needs_chain_check = true;  // before first use and after every failure
     uint32_t consecutive_failures = 0;
     SteadyClock::time_point rest_until{};
     uint64_t requests = 0;
@@ -87,16 +89,18 @@ std::string redact_url(const std::string& url) {
     size_t scheme = url.find("://");
     size_t start = scheme == std::string::npos ? 0 : scheme + 3;
     size_t end = url.find_first_of("/?#", start);
-    std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+    std::string authority =
+        url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (size_t at = authority.rfind('@'); at != std::string::npos)
+        authority = authority.substr(at + 1);
     return url.substr(0, start) + authority;
 }
 
 RpcClient::RpcClient(RpcClientOptions options, Sleep sleep)
     : options_(std::move(options)),
-      sleep_(sleep ? std::move(sleep) : Sleep([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
-      rng_state_(static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()) |
-                 1) {
+      sleep_(sleep ? std::move(sleep)
+                   : Sleep([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+      rng_state_(static_cast<uint64_t>(SteadyClock::now().time_since_epoch().count()) | 1) {
     global_curl_init();
     for (const std::string& url : options_.urls) {
         auto ep = std::make_unique<Endpoint>();
@@ -117,11 +121,13 @@ Result<std::string> RpcClient::post(Endpoint& ep, const std::string& body) {
     if (options_.requests_per_second > 0) {
         const double cap = std::max(1.0, options_.requests_per_second);
         auto now = SteadyClock::now();
-        ep.tokens = std::min(cap, ep.tokens + std::chrono::duration<double>(now - ep.last_refill).count() *
-                                                  options_.requests_per_second);
+        ep.tokens =
+            std::min(cap, ep.tokens + std::chrono::duration<double>(now - ep.last_refill).count() *
+                                          options_.requests_per_second);
         ep.last_refill = now;
         if (ep.tokens < 1) {
-            auto wait = std::chrono::duration<double>((1 - ep.tokens) / options_.requests_per_second);
+            auto wait =
+                std::chrono::duration<double>((1 - ep.tokens) / options_.requests_per_second);
             sleep_(std::chrono::ceil<std::chrono::milliseconds>(wait));
             ep.tokens = 1;
             ep.last_refill = SteadyClock::now();
@@ -138,14 +144,17 @@ Result<std::string> RpcClient::post(Endpoint& ep, const std::string& body) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(options_.timeout.count(), 5000)));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(options_.timeout.count(), 5000)));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     ++ep.requests;
     CURLcode rc = curl_easy_perform(c);
     if (buf.overflow)
-        return fail("answer larger than " + std::to_string(options_.max_response_bytes) + " bytes", kMalformed);
-    if (rc != CURLE_OK) return fail(std::string("transport: ") + curl_easy_strerror(rc), kTransport);
+        return fail("answer larger than " + std::to_string(options_.max_response_bytes) + " bytes",
+                    kMalformed);
+    if (rc != CURLE_OK)
+        return fail(std::string("transport: ") + curl_easy_strerror(rc), kTransport);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status == 429) return fail("HTTP 429 (rate limited)", kRateLimited);
@@ -160,7 +169,8 @@ Status RpcClient::check_chain_id(Endpoint& ep) {
         return {};
     }
     const uint64_t id = next_id_++;
-    Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", "eth_chainId"}, {"params", Json::array()}};
+    Json req = {
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", "eth_chainId"}, {"params", Json::array()}};
     VIGIL_TRY(std::string raw, post(ep, req.dump()));
     Json answer = Json::parse(raw, nullptr, false);
     if (answer.is_discarded()) return fail("eth_chainId: malformed JSON", kMalformed);
@@ -180,7 +190,8 @@ Status RpcClient::check_chain_id(Endpoint& ep) {
 }
 
 Status RpcClient::connect() {
-    if (endpoints_.empty()) return fail("chain " + options_.chain + ": no RPC endpoint configured", kNoEndpoint);
+    if (endpoints_.empty())
+        return fail("chain " + options_.chain + ": no RPC endpoint configured", kNoEndpoint);
     // Every endpoint gets a few tries (a flaky one is not a misconfiguration); a wrong
     // chain id on any of them is.
     std::string unreachable;
@@ -188,7 +199,9 @@ Status RpcClient::connect() {
     for (auto& ep : endpoints_) {
         Status s = fail("not tried");
         for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
-            if (attempt > 0) sleep_(std::min(options_.backoff_max, options_.backoff_base * (1 << std::min(attempt, 10))));
+            if (attempt > 0)
+                sleep_(std::min(options_.backoff_max,
+                                options_.backoff_base * (1 << std::min(attempt, 10))));
             s = check_chain_id(*ep);
             if (s.ok() || s.error().code == kWrongChain) break;
         }
@@ -202,8 +215,9 @@ Status RpcClient::connect() {
         unreachable += (unreachable.empty() ? "" : "; ") + ep->redacted + ": " + s.error().message;
     }
     if (good == 0)
-        return fail("chain " + options_.chain + ": no endpoint answered eth_chainId (" + unreachable + ")",
-                    kNoEndpoint);
+        return fail(
+            "chain " + options_.chain + ": no endpoint answered eth_chainId (" + unreachable + ")",
+            kNoEndpoint);
     return {};
 }
 
@@ -242,7 +256,8 @@ void RpcClient::mark_failed(Endpoint& ep, const std::string& why) {
     ep.needs_chain_check = true;
     ep.failures++;
     ep.last_error = why;
-    ep.rest_until = SteadyClock::now() + options_.endpoint_rest * (1u << std::min<uint32_t>(ep.consecutive_failures, 6));
+    ep.rest_until = SteadyClock::now() +
+                    options_.endpoint_rest * (1u << std::min<uint32_t>(ep.consecutive_failures, 6));
     ep.consecutive_failures++;
 }
 
@@ -251,12 +266,15 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
     for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
         if (attempt > 0) {
             // Full jitter: a random wait in [0, min(max, base * 2^attempt)].
-            int64_t ceiling = std::min<int64_t>(options_.backoff_max.count(),
-                                                options_.backoff_base.count() << std::min(attempt, 20));
+            int64_t ceiling =
+                std::min<int64_t>(options_.backoff_max.count(), options_.backoff_base.count()
+                                                                    << std::min(attempt, 20));
             rng_state_ ^= rng_state_ << 13;
             rng_state_ ^= rng_state_ >> 7;
             rng_state_ ^= rng_state_ << 17;
-            sleep_(std::chrono::milliseconds(ceiling > 0 ? static_cast<int64_t>(rng_state_ % static_cast<uint64_t>(ceiling + 1)) : 0));
+            sleep_(std::chrono::milliseconds(
+                ceiling > 0 ? static_cast<int64_t>(rng_state_ % static_cast<uint64_t>(ceiling + 1))
+                            : 0));
         }
         Endpoint* ep = pick_endpoint();
         if (!ep) {
@@ -275,7 +293,8 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
                 ep->consecutive_failures = 0;
                 return answer;
             }
-            raw = fail("malformed JSON answer (" + std::to_string(raw.value().size()) + " bytes)", kMalformed);
+            raw = fail("malformed JSON answer (" + std::to_string(raw.value().size()) + " bytes)",
+                       kMalformed);
         }
         // The endpoint failed: rest it, re-check its chain id before it is used again,
         // and move on to the next one.
@@ -284,26 +303,30 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
         if (raw.error().code == kWrongChain) last.message = raw.error().message;
     }
     return fail("chain " + options_.chain + ": " + what + " failed after " +
-                    std::to_string(std::max(1, options_.max_attempts)) + " attempts: " + last.message,
+                    std::to_string(std::max(1, options_.max_attempts)) +
+                    " attempts: " + last.message,
                 last.code);
 }
 
 Result<Json> RpcClient::call(const std::string& method, Json params) {
     for (int round = 0; round < 2; ++round) {
         const uint64_t id = next_id_++;
-        Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+        Json req = {
+            {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
         const std::string body = req.dump();
         params = req["params"];
         VIGIL_TRY(Json answer, with_failover(body, method));
         Result<Json> result = take_result(answer, id);
         if (result.ok()) return result;
         if (result.error().code == kRpcError)
-            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message, kRpcError);
+            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message,
+                        kRpcError);
         // A well-formed JSON answer that is not a valid response to our request: blame
         // the endpoint and try once more (on the next endpoint).
         mark_failed(*endpoints_[current_], result.error().message);
         if (round == 1)
-            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message, kMalformed);
+            return fail("chain " + options_.chain + ": " + method + ": " + result.error().message,
+                        kMalformed);
     }
     return fail("unreachable", kMalformed);
 }
@@ -315,8 +338,12 @@ Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& c
         next_id_ += calls.size();
         Json req = Json::array();
         for (size_t i = 0; i < calls.size(); ++i)
-            req.push_back({{"jsonrpc", "2.0"}, {"id", first_id + i}, {"method", calls[i].method}, {"params", calls[i].params}});
-        VIGIL_TRY(Json answer, with_failover(req.dump(), "batch of " + std::to_string(calls.size())));
+            req.push_back({{"jsonrpc", "2.0"},
+                           {"id", first_id + i},
+                           {"method", calls[i].method},
+                           {"params", calls[i].params}});
+        VIGIL_TRY(Json answer,
+                  with_failover(req.dump(), "batch of " + std::to_string(calls.size())));
         std::string problem;
         std::vector<Result<Json>> out;
         if (!answer.is_array()) {
@@ -330,7 +357,8 @@ Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& c
             for (Json& item : answer) {
                 auto id = item.is_object() ? item.find("id") : item.end();
                 if (!item.is_object() || id == item.end() || !id->is_number_unsigned() ||
-                    id->get<uint64_t>() < first_id || id->get<uint64_t>() >= first_id + calls.size() ||
+                    id->get<uint64_t>() < first_id ||
+                    id->get<uint64_t>() >= first_id + calls.size() ||
                     by_index[id->get<uint64_t>() - first_id]) {
                     problem = "batch answer has a missing, unknown or repeated id";
                     break;
@@ -345,7 +373,9 @@ Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& c
                         break;
                     }
                     if (!r.ok())
-                        r = fail("chain " + options_.chain + ": " + calls[i].method + ": " + r.error().message, kRpcError);
+                        r = fail("chain " + options_.chain + ": " + calls[i].method + ": " +
+                                     r.error().message,
+                                 kRpcError);
                     out.push_back(std::move(r));
                 }
             }
@@ -360,7 +390,8 @@ Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& c
 std::vector<EndpointStatus> RpcClient::status() const {
     std::vector<EndpointStatus> out;
     for (const auto& ep : endpoints_)
-        out.push_back({ep->url, ep->healthy && !ep->wrong_chain, ep->requests, ep->failures, ep->last_error});
+        out.push_back(
+            {ep->url, ep->healthy && !ep->wrong_chain, ep->requests, ep->failures, ep->last_error});
     return out;
 }
 

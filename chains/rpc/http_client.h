@@ -38,12 +38,12 @@ enum ErrorCode : int {
 };
 
 struct RpcClientOptions {
-    std::string chain;                 // name, for error messages
-    std::vector<std::string> urls;     // failover order
-    uint64_t expected_chain_id = 0;    // 0 = do not check (tools only)
+    std::string chain;               // name, for error messages
+    std::vector<std::string> urls;   // failover order
+    uint64_t expected_chain_id = 0;  // 0 = do not check (tools only)
     std::chrono::milliseconds timeout{10000};
-    double requests_per_second = 25;   // per endpoint
-    int max_attempts = 6;              // per call, across endpoints
+    double requests_per_second = 25;  // per endpoint
+    int max_attempts = 6;             // per call, across endpoints
     std::chrono::milliseconds backoff_base{100};
     std::chrono::milliseconds backoff_max{5000};
     std::chrono::milliseconds endpoint_rest{2000};  // how long a failed endpoint rests
@@ -64,7 +64,7 @@ struct RpcCall {
 };
 
 class RpcClient {
-public:
+  public:
     using Sleep = std::function<void(std::chrono::milliseconds)>;
 
     explicit RpcClient(RpcClientOptions options, Sleep sleep = {});
@@ -86,7 +86,7 @@ public:
     std::vector<EndpointStatus> status() const;
     const RpcClientOptions& options() const { return options_; }
 
-private:
+  private:
     struct Endpoint;
     Result<std::string> post(Endpoint& ep, const std::string& body);
     // Runs `attempt` on endpoints with retries/failover; `attempt` returns the raw body.

@@ -22,7 +22,8 @@ bool has_field(const Json& obj, std::string_view key) {
 
 Result<std::string> field_string(const Json& obj, std::string_view key) {
     VIGIL_TRY(const Json* v, lookup(obj, key));
-    if (!v->is_string()) return field_error(key, std::string("expected a string, got ") + v->type_name());
+    if (!v->is_string())
+        return field_error(key, std::string("expected a string, got ") + v->type_name());
     return v->get<std::string>();
 }
 
@@ -51,7 +52,8 @@ Result<uint64_t> field_uint64(const Json& obj, std::string_view key) {
     VIGIL_TRY(const Json* v, lookup(obj, key));
     if (v->is_number_integer() && v->get<int64_t>() >= 0) return v->get<uint64_t>();
     if (v->is_number_unsigned()) return v->get<uint64_t>();
-    if (!v->is_string()) return field_error(key, std::string("expected a quantity, got ") + v->type_name());
+    if (!v->is_string())
+        return field_error(key, std::string("expected a quantity, got ") + v->type_name());
     auto q = eth::parse_quantity(v->get<std::string>());
     if (!q) return field_error(key, q.error().message);
     return q;
@@ -61,7 +63,8 @@ Result<eth::U256> field_u256(const Json& obj, std::string_view key) {
     VIGIL_TRY(const Json* v, lookup(obj, key));
     if (v->is_number_unsigned()) return eth::U256(v->get<uint64_t>());
     if (v->is_number_integer() && v->get<int64_t>() >= 0) return eth::U256(v->get<uint64_t>());
-    if (!v->is_string()) return field_error(key, std::string("expected a quantity, got ") + v->type_name());
+    if (!v->is_string())
+        return field_error(key, std::string("expected a quantity, got ") + v->type_name());
     auto q = eth::U256::from_string(v->get<std::string>());
     if (!q) return field_error(key, q.error().message);
     return q;

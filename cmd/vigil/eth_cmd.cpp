@@ -48,7 +48,8 @@ int run_eth(const Args& args) {
         for (const EthCommand& c : group) {
             if (args[0] != c.name) continue;
             if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
-                std::cout << "usage: vigil eth " << c.name << " " << c.usage << "\n" << c.help << "\n";
+                std::cout << "usage: vigil eth " << c.name << " " << c.usage << "\n"
+                          << c.help << "\n";
                 return 0;
             }
             try {

@@ -26,9 +26,11 @@ int eth_error(const std::string& name, const std::string& message);
 // Reads all of standard input.
 std::string read_stdin();
 
-std::span<const EthCommand> eth_hash_commands();      // keccak
-std::span<const EthCommand> eth_rlp_trie_commands();  // rlp-encode, rlp-decode, trie-root, verify-proof
-std::span<const EthCommand> eth_abi_commands();       // selector, topic, abi-encode, abi-decode, output-root, withdrawal-hash
-std::span<const EthCommand> eth_tx_commands();        // decode-tx, sign-tx, recover
+std::span<const EthCommand> eth_hash_commands();  // keccak
+std::span<const EthCommand>
+eth_rlp_trie_commands();  // rlp-encode, rlp-decode, trie-root, verify-proof
+std::span<const EthCommand>
+eth_abi_commands();  // selector, topic, abi-encode, abi-decode, output-root, withdrawal-hash
+std::span<const EthCommand> eth_tx_commands();  // decode-tx, sign-tx, recover
 
 }  // namespace vigil::cmd

@@ -44,13 +44,17 @@ ChainReport inspect(const core::ChainConfig& c, const core::Store* store) {
         r.head = *head;
         switch (c.finality.kind) {
             case core::Finality::Kind::confirmations:
-                r.confirmed = *head >= c.finality.confirmations ? *head - c.finality.confirmations : 0;
+                r.confirmed =
+                    *head >= c.finality.confirmations ? *head - c.finality.confirmations : 0;
                 break;
             case core::Finality::Kind::safe:
             case core::Finality::Kind::finalized: {
-                auto tagged = block_number(client, c.finality.kind == core::Finality::Kind::safe ? "safe" : "finalized");
-                if (tagged.ok()) r.confirmed = *tagged;
-                else r.error = tagged.error().message;
+                auto tagged = block_number(
+                    client, c.finality.kind == core::Finality::Kind::safe ? "safe" : "finalized");
+                if (tagged.ok())
+                    r.confirmed = *tagged;
+                else
+                    r.error = tagged.error().message;
                 break;
             }
         }
@@ -72,11 +76,14 @@ int run_status(const std::vector<std::string>& args) {
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--help" || args[i] == "-h") {
             std::cout << "usage: vigil status --config FILE [--json]\n"
-                         "  Per chain: head, confirmed height, each consumer's cursor and lag, endpoint health.\n";
+                         "  Per chain: head, confirmed height, each consumer's cursor and lag, "
+                         "endpoint health.\n";
             return 0;
         }
-        if (args[i] == "--json") json = true;
-        else if (args[i] == "--config") ++i;
+        if (args[i] == "--json")
+            json = true;
+        else if (args[i] == "--config")
+            ++i;
         else {
             std::cerr << "vigil status: unexpected argument '" << args[i] << "'\n";
             return 1;
@@ -98,8 +105,10 @@ int run_status(const std::vector<std::string>& args) {
         core::Store::Options so;
         so.create_if_missing = false;
         auto opened = core::Store::open(cfg->store_path, so);
-        if (opened.ok()) store = std::move(opened).value();
-        else store_note = opened.error().message;
+        if (opened.ok())
+            store = std::move(opened).value();
+        else
+            store_note = opened.error().message;
     } else {
         store_note = "no store yet at " + cfg->store_path.string();
     }
@@ -116,13 +125,18 @@ int run_status(const std::vector<std::string>& args) {
             if (!r.error.empty()) c["error"] = r.error;
             c["cursors"] = rpc::Json::array();
             for (const auto& [consumer, ref] : r.cursors) {
-                rpc::Json cur = {{"consumer", consumer}, {"number", ref.number}, {"hash", ref.hash.to_hex()}};
-                if (r.confirmed) cur["lag"] = *r.confirmed > ref.number ? *r.confirmed - ref.number : 0;
+                rpc::Json cur = {
+                    {"consumer", consumer}, {"number", ref.number}, {"hash", ref.hash.to_hex()}};
+                if (r.confirmed)
+                    cur["lag"] = *r.confirmed > ref.number ? *r.confirmed - ref.number : 0;
                 c["cursors"].push_back(cur);
             }
             c["endpoints"] = rpc::Json::array();
             for (const auto& e : r.endpoints)
-                c["endpoints"].push_back({{"url", rpc::redact_url(e.url)}, {"healthy", e.healthy}, {"failures", e.failures}, {"last_error", e.last_error}});
+                c["endpoints"].push_back({{"url", rpc::redact_url(e.url)},
+                                          {"healthy", e.healthy},
+                                          {"failures", e.failures},
+                                          {"last_error", e.last_error}});
             all_ok &= r.error.empty();
             out["chains"].push_back(c);
         }
@@ -131,16 +145,22 @@ int run_status(const std::vector<std::string>& args) {
         if (!store) std::cout << "store: " << store_note << "\n";
         for (const auto& r : reports) {
             std::cout << r.name << " (chain " << r.chain_id << "): ";
-            if (r.head) std::cout << "head " << *r.head << ", confirmed " << (r.confirmed ? std::to_string(*r.confirmed) : "?");
+            if (r.head)
+                std::cout << "head " << *r.head << ", confirmed "
+                          << (r.confirmed ? std::to_string(*r.confirmed) : "?");
             if (!r.error.empty()) std::cout << (r.head ? ", " : "") << "error: " << r.error;
             std::cout << "\n";
             for (const auto& [consumer, ref] : r.cursors) {
-                std::cout << "  cursor " << consumer << ": block " << ref.number << " " << ref.hash.to_hex();
-                if (r.confirmed) std::cout << ", lag " << (*r.confirmed > ref.number ? *r.confirmed - ref.number : 0);
+                std::cout << "  cursor " << consumer << ": block " << ref.number << " "
+                          << ref.hash.to_hex();
+                if (r.confirmed)
+                    std::cout << ", lag "
+                              << (*r.confirmed > ref.number ? *r.confirmed - ref.number : 0);
                 std::cout << "\n";
             }
             for (const auto& e : r.endpoints)
-                std::cout << "  endpoint " << rpc::redact_url(e.url) << ": " << (e.healthy ? "healthy" : "DOWN")
+                std::cout << "  endpoint " << rpc::redact_url(e.url) << ": "
+                          << (e.healthy ? "healthy" : "DOWN")
                           << (e.last_error.empty() ? "" : " (" + e.last_error + ")") << "\n";
             all_ok &= r.error.empty();
         }

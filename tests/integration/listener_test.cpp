@@ -41,8 +41,9 @@ std::string log_key(const std::string& chain, uint64_t block, uint64_t log_index
 // Records every confirmed log in the store (with an emission count, so a repeat shows)
 // and in memory; drops orphaned ones on a reorg.
 class RecordingConsumer : public LogConsumer {
-public:
-    RecordingConsumer(std::string chain, core::Store& store) : chain_(std::move(chain)), store_(store) {}
+  public:
+    RecordingConsumer(std::string chain, core::Store& store)
+        : chain_(std::move(chain)), store_(store) {}
 
     Status on_confirmed(uint64_t, const BlockRef& last, const std::vector<ConfirmedLog>& logs,
                         core::WriteBatch& batch) override {
@@ -50,10 +51,12 @@ public:
             const std::string k = log_key(chain_, l.block_number, l.log_index);
             VIGIL_TRY(auto prior, store_.get("seen", k));
             int count = prior ? std::stoi(prior->substr(prior.value().find(':') + 1)) : 0;
-            batch.put("seen", k, std::to_string(word_value(l.data)) + ":" + std::to_string(count + 1));
+            batch.put("seen", k,
+                      std::to_string(word_value(l.data)) + ":" + std::to_string(count + 1));
         }
         std::lock_guard<std::mutex> lock(mu_);
-        for (const ConfirmedLog& l : logs) emitted.push_back({l.block_number, l.block_hash, word_value(l.data)});
+        for (const ConfirmedLog& l : logs)
+            emitted.push_back({l.block_number, l.block_hash, word_value(l.data)});
         last_confirmed = last.number;
         return {};
     }
@@ -87,7 +90,7 @@ public:
     std::vector<uint64_t> reorgs;
     uint64_t last_confirmed = 0;
 
-private:
+  private:
     std::string chain_;
     core::Store& store_;
 };
@@ -120,7 +123,7 @@ rpc::RpcClientOptions rpc_options(const core::ChainConfig& c) {
 }
 
 class TempDir {
-public:
+  public:
     TempDir() {
         char tmpl[] = "/tmp/vigil-listener-XXXXXX";
         path = mkdtemp(tmpl);
@@ -173,7 +176,8 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
         c.rpc = std::make_unique<rpc::RpcClient>(rpc_options(c.config));
         ASSERT_TRUE(c.rpc->connect().ok());
         c.consumer = std::make_unique<RecordingConsumer>(c.config.name, **store);
-        c.listener = std::make_unique<Listener>(c.config, "test", LogFilter{{kEmitter}, {{testing::emitter_topic()}}},
+        c.listener = std::make_unique<Listener>(c.config, "test",
+                                                LogFilter{{kEmitter}, {{testing::emitter_topic()}}},
                                                 *c.rpc, **store, *c.consumer, quiet_logger());
         ASSERT_TRUE(c.listener->start().ok());
         c.thread = std::thread([&c] { (void)c.listener->run(); });
@@ -192,7 +196,8 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
         ASSERT_TRUE(d.mine(3).ok());  // confirm the last ones
     }
     for (auto& c : chains) {
-        for (int i = 0; i < 400 && c.consumer->values().size() < expected[&c - chains.data()].size(); ++i)
+        for (int i = 0;
+             i < 400 && c.consumer->values().size() < expected[&c - chains.data()].size(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     for (auto& c : chains) {
@@ -202,11 +207,14 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
     for (size_t i = 0; i < chains.size(); ++i) {
         EXPECT_EQ(chains[i].consumer->values(), expected[i]) << chains[i].config.name;
         size_t stored = 0;
-        ASSERT_TRUE((*store)->scan("seen", chains[i].config.name + "/", [&](std::string_view, std::string_view v) {
-            EXPECT_EQ(v.substr(v.find(':')), ":1");  // emitted exactly once
-            ++stored;
-            return true;
-        }).ok());
+        ASSERT_TRUE((*store)
+                        ->scan("seen", chains[i].config.name + "/",
+                               [&](std::string_view, std::string_view v) {
+                                   EXPECT_EQ(v.substr(v.find(':')), ":1");  // emitted exactly once
+                                   ++stored;
+                                   return true;
+                               })
+                        .ok());
         EXPECT_EQ(stored, expected[i].size());
     }
 }
@@ -217,14 +225,16 @@ TEST(Listener, ReorgBelowConfirmationDepthNeverEmitsOrphans) {
     ASSERT_TRUE(anvil);
     ChainDriver d(anvil->rpc_url(), 31337);
     ASSERT_TRUE(d.set_code(kEmitter, testing::emitter_runtime_hex()).ok());
-    for (uint64_t i = 0; i < 5; ++i) ASSERT_TRUE(d.send(kEmitter, testing::emitter_calldata(1, i)).ok());
+    for (uint64_t i = 0; i < 5; ++i)
+        ASSERT_TRUE(d.send(kEmitter, testing::emitter_calldata(1, i)).ok());
     auto store = core::Store::open(dir.path / "store");
     ASSERT_TRUE(store.ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 3);
     rpc::RpcClient rpc(rpc_options(config));
     ASSERT_TRUE(rpc.connect().ok());
     RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer, quiet_logger());
+    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+                      quiet_logger());
     ASSERT_TRUE(listener.start().ok());
     step_until_caught_up(listener);
     // Head 6 (code set in block 1), confirmed 3: logs 0 and 1 (blocks 2, 3) are out.
@@ -238,7 +248,8 @@ TEST(Listener, ReorgBelowConfirmationDepthNeverEmitsOrphans) {
     EXPECT_TRUE(consumer.reorgs.empty());
     // Every emitted log is from a block that is canonical now.
     for (const auto& e : consumer.emitted) {
-        auto b = rpc.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(e.block), false}));
+        auto b =
+            rpc.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(e.block), false}));
         ASSERT_TRUE(b.ok());
         EXPECT_EQ((*b)["hash"].get<std::string>(), e.hash.to_hex());
     }
@@ -250,7 +261,8 @@ TEST(Listener, ReorgAboveConfirmationDepthRollsBackAndReemitsOnce) {
     ASSERT_TRUE(anvil);
     ChainDriver d(anvil->rpc_url(), 31337);
     ASSERT_TRUE(d.set_code(kEmitter, testing::emitter_runtime_hex()).ok());
-    for (uint64_t i = 0; i < 8; ++i) ASSERT_TRUE(d.send(kEmitter, testing::emitter_calldata(1, i)).ok());
+    for (uint64_t i = 0; i < 8; ++i)
+        ASSERT_TRUE(d.send(kEmitter, testing::emitter_calldata(1, i)).ok());
     auto store = core::Store::open(dir.path / "store");
     ASSERT_TRUE(store.ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 1);
@@ -258,10 +270,12 @@ TEST(Listener, ReorgAboveConfirmationDepthRollsBackAndReemitsOnce) {
     rpc::RpcClient rpc(rpc_options(config));
     ASSERT_TRUE(rpc.connect().ok());
     RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer, quiet_logger());
+    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+                      quiet_logger());
     ASSERT_TRUE(listener.start().ok());
     step_until_caught_up(listener);
-    EXPECT_EQ(consumer.values(), (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6}));  // head 9, confirmed 8
+    EXPECT_EQ(consumer.values(),
+              (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6}));  // head 9, confirmed 8
 
     // Replace blocks 6..9 (logs 4..7; 4..6 already confirmed) with one log 200.
     ASSERT_TRUE(d.reorg(4, {{kEmitter, testing::emitter_calldata(1, 200)}}).ok());
@@ -272,10 +286,13 @@ TEST(Listener, ReorgAboveConfirmationDepthRollsBackAndReemitsOnce) {
     EXPECT_LE(consumer.reorgs[0], 6u);
     EXPECT_EQ(listener.status().reorgs, 1u);
     size_t stored = 0;
-    ASSERT_TRUE((*store)->scan("seen", "l1/", [&](std::string_view, std::string_view) {
-        ++stored;
-        return true;
-    }).ok());
+    ASSERT_TRUE((*store)
+                    ->scan("seen", "l1/",
+                           [&](std::string_view, std::string_view) {
+                               ++stored;
+                               return true;
+                           })
+                    .ok());
     EXPECT_EQ(stored, 5u);
 }
 
@@ -293,14 +310,16 @@ TEST(Listener, ReorgDeeperThanTheWindowIsFatal) {
     rpc::RpcClient rpc(rpc_options(config));
     ASSERT_TRUE(rpc.connect().ok());
     RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer, quiet_logger());
+    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+                      quiet_logger());
     ASSERT_TRUE(listener.start().ok());
     step_until_caught_up(listener);
     ASSERT_TRUE(d.reorg(10, {}).ok());
     Status s = listener.run();
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, kListenerFatal);
-    EXPECT_NE(s.error().message.find("deeper than the kept window"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("deeper than the kept window"), std::string::npos)
+        << s.error().message;
 }
 
 TEST(Listener, FaultyEndpointsLoseNothing) {
@@ -330,11 +349,22 @@ TEST(Listener, FaultyEndpointsLoseNothing) {
             if (to - from + 1 > 4) return Fault::of(Fault::Kind::rpc_error);
         }
         switch (rng() % 12) {
-            case 0: return Fault::of(Fault::Kind::drop);
-            case 1: { Fault f = Fault::of(Fault::Kind::http_status); f.status = 500; return f; }
-            case 2: { Fault f = Fault::of(Fault::Kind::http_status); f.status = 429; return f; }
-            case 3: return Fault::of(Fault::Kind::truncate);
-            default: return Fault::pass_through();
+            case 0:
+                return Fault::of(Fault::Kind::drop);
+            case 1: {
+                Fault f = Fault::of(Fault::Kind::http_status);
+                f.status = 500;
+                return f;
+            }
+            case 2: {
+                Fault f = Fault::of(Fault::Kind::http_status);
+                f.status = 429;
+                return f;
+            }
+            case 3:
+                return Fault::of(Fault::Kind::truncate);
+            default:
+                return Fault::pass_through();
         }
     });
     auto store = core::Store::open(dir.path / "store");
@@ -345,7 +375,8 @@ TEST(Listener, FaultyEndpointsLoseNothing) {
     rpc::RpcClient rpc(rpc_options(config));
     ASSERT_TRUE(rpc.connect().ok());
     RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer, quiet_logger());
+    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+                      quiet_logger());
     ASSERT_TRUE(listener.start().ok());
     std::thread t([&] { (void)listener.run(); });
     for (int i = 0; i < 600 && consumer.values().size() < expected.size(); ++i)
@@ -365,7 +396,8 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
     ASSERT_TRUE(d.set_code(kEmitter, testing::emitter_runtime_hex()).ok());
     constexpr uint64_t kCalls = 100, kPerCall = 200;  // 20,000 logs
     for (uint64_t i = 0; i < kCalls; ++i)
-        ASSERT_TRUE(d.send(kEmitter, testing::emitter_calldata(kPerCall, i * kPerCall), 8'000'000).ok());
+        ASSERT_TRUE(
+            d.send(kEmitter, testing::emitter_calldata(kPerCall, i * kPerCall), 8'000'000).ok());
     ASSERT_TRUE(d.mine(2).ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 1);
     config.max_block_range = 3;  // ~600 logs per committed step
@@ -383,7 +415,8 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
             rpc::RpcClient rpc(rpc_options(config));
             if (!rpc.connect().ok()) _exit(4);
             RecordingConsumer consumer("l1", **store);
-            Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer, quiet_logger());
+            Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
+                              quiet_logger());
             if (!listener.start().ok()) _exit(5);
             for (;;) {
                 auto r = listener.step();
@@ -412,12 +445,15 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
     ASSERT_TRUE(store.ok()) << store.error().message;
     std::set<uint64_t> values;
     size_t entries = 0;
-    ASSERT_TRUE((*store)->scan("seen", "l1/", [&](std::string_view, std::string_view v) {
-        ++entries;
-        EXPECT_EQ(v.substr(v.find(':')), ":1") << "a log was emitted twice";
-        values.insert(std::stoull(std::string(v.substr(0, v.find(':')))));
-        return true;
-    }).ok());
+    ASSERT_TRUE((*store)
+                    ->scan("seen", "l1/",
+                           [&](std::string_view, std::string_view v) {
+                               ++entries;
+                               EXPECT_EQ(v.substr(v.find(':')), ":1") << "a log was emitted twice";
+                               values.insert(std::stoull(std::string(v.substr(0, v.find(':')))));
+                               return true;
+                           })
+                    .ok());
     EXPECT_EQ(entries, kCalls * kPerCall);
     EXPECT_EQ(values.size(), kCalls * kPerCall);
     if (!values.empty()) {

@@ -35,7 +35,7 @@ std::string dead_url() {
 }
 
 class RpcClientTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         AnvilOptions o;
         o.chain_id = kChainId;
@@ -69,9 +69,10 @@ TEST_F(RpcClientTest, CallsAndBatchesAgainstARealNode) {
     ASSERT_TRUE(id.ok()) << id.error().message;
     EXPECT_EQ(*eth::parse_quantity(id->get<std::string>()), kChainId);
 
-    auto results = client.batch({{"eth_blockNumber", Json::array()},
-                                 {"eth_no_such_method", Json::array()},
-                                 {"eth_getBalance", Json::array({testing::kAnvilAddress0, "latest"})}});
+    auto results =
+        client.batch({{"eth_blockNumber", Json::array()},
+                      {"eth_no_such_method", Json::array()},
+                      {"eth_getBalance", Json::array({testing::kAnvilAddress0, "latest"})}});
     ASSERT_TRUE(results.ok()) << results.error().message;
     ASSERT_EQ(results->size(), 3u);
     EXPECT_TRUE((*results)[0].ok());
@@ -121,7 +122,8 @@ TEST_F(RpcClientTest, TransientFaultsAreRetriedUntilSuccess) {
     ASSERT_TRUE(client.connect().ok());
     for (Fault::Kind kind : {Fault::Kind::drop, Fault::Kind::truncate, Fault::Kind::garbage}) {
         std::atomic<int> left = 2;  // fail twice, then pass
-        (*proxy)->set_policy([&](const Json&) { return left-- > 0 ? Fault::of(kind) : Fault::pass_through(); });
+        (*proxy)->set_policy(
+            [&](const Json&) { return left-- > 0 ? Fault::of(kind) : Fault::pass_through(); });
         auto r = client.call("eth_blockNumber");
         EXPECT_TRUE(r.ok()) << static_cast<int>(kind) << ": " << r.error().message;
     }
@@ -174,14 +176,16 @@ TEST_F(RpcClientTest, PersistentFaultsEndInAnErrorNeverACrash) {
          }) {
         (*proxy)->set_policy([rewrite](const Json& req) {
             Fault f = Fault::of(Fault::Kind::rewrite);
-            if (req.is_object() && req.value("method", "") == "eth_chainId") return Fault::pass_through();
+            if (req.is_object() && req.value("method", "") == "eth_chainId")
+                return Fault::pass_through();
             f.rewrite = rewrite;
             return f;
         });
         auto bad = client.call("eth_blockNumber");
         ASSERT_FALSE(bad.ok());
         EXPECT_EQ(bad.error().code, kMalformed) << bad.error().message;
-        auto batch = client.batch({{"eth_blockNumber", Json::array()}, {"eth_chainId", Json::array()}});
+        auto batch =
+            client.batch({{"eth_blockNumber", Json::array()}, {"eth_chainId", Json::array()}});
         ASSERT_FALSE(batch.ok());
     }
 }

@@ -19,10 +19,11 @@ using testing::ChainDriver;
 
 constexpr uint64_t kChainId = 31337;
 const eth::Address kPayee = *eth::Address::from_hex("0x00000000000000000000000000000000000000aa");
-const eth::Address kReverter = *eth::Address::from_hex("0x00000000000000000000000000000000000000bb");
+const eth::Address kReverter =
+    *eth::Address::from_hex("0x00000000000000000000000000000000000000bb");
 
 class SenderTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         AnvilOptions o;
         o.chain_id = kChainId;
@@ -59,9 +60,10 @@ protected:
         so.chain_id = kChainId;
         so.confirmations = 1;
         so.stuck_after = std::chrono::milliseconds(1000);
-        sender_ = std::make_unique<Sender>("l1", *rpc_, *store_, *eth::PrivateKey::from_hex(testing::kAnvilKey0), so,
-                                           core::Logger(log_, core::LogFormat::json, core::LogLevel::debug),
-                                           [this] { return now_ms_; });
+        sender_ = std::make_unique<Sender>(
+            "l1", *rpc_, *store_, *eth::PrivateKey::from_hex(testing::kAnvilKey0), so,
+            core::Logger(log_, core::LogFormat::json, core::LogLevel::debug),
+            [this] { return now_ms_; });
         Status s = sender_->start();
         ASSERT_TRUE(s.ok()) << s.error().message;
     }
@@ -70,7 +72,8 @@ protected:
         return {};
     }
     uint64_t chain_nonce() {
-        auto n = driver_->rpc().call("eth_getTransactionCount", rpc::Json::array({testing::kAnvilAddress0, "latest"}));
+        auto n = driver_->rpc().call("eth_getTransactionCount",
+                                     rpc::Json::array({testing::kAnvilAddress0, "latest"}));
         return *eth::parse_quantity(n->get<std::string>());
     }
     // Polls until `id` is final (bounded).
@@ -119,7 +122,8 @@ TEST_F(SenderTest, SubmitIsIncludedOnceAndIdempotent) {
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->final());
     EXPECT_EQ(chain_nonce(), 1u);
-    auto balance = driver_->rpc().call("eth_getBalance", rpc::Json::array({kPayee.to_hex(), "latest"}));
+    auto balance =
+        driver_->rpc().call("eth_getBalance", rpc::Json::array({kPayee.to_hex(), "latest"}));
     EXPECT_EQ(balance->get<std::string>(), "0x7");
     // The log says what was sent, and never holds the key.
     EXPECT_NE(log_.str().find("pay/1"), std::string::npos);
@@ -154,7 +158,8 @@ TEST_F(SenderTest, StuckTransactionIsReplacedWithTheSameNonce) {
     const TxAttempt& first = (*rec)->attempts[0];
     const TxAttempt& second = (*rec)->attempts[1];
     EXPECT_EQ((*rec)->nonce, 0u);
-    EXPECT_GE(second.max_priority_fee_per_gas, first.max_priority_fee_per_gas * eth::U256(115) / eth::U256(100));
+    EXPECT_GE(second.max_priority_fee_per_gas,
+              first.max_priority_fee_per_gas * eth::U256(115) / eth::U256(100));
     EXPECT_GE(second.max_fee_per_gas, first.max_fee_per_gas * eth::U256(115) / eth::U256(100));
     ASSERT_TRUE(rpc("evm_mine").ok());
     TxRecord final = poll_until_final("stuck/1");
@@ -191,7 +196,8 @@ TEST_F(SenderTest, LostTransactionIsRebroadcastAfterRestart) {
     ASSERT_TRUE(r.ok());
     sender_.reset();
     // The node forgets it (pool eviction, node restart).
-    ASSERT_TRUE(rpc("anvil_dropTransaction", rpc::Json::array({r->attempts[0].hash.to_hex()})).ok());
+    ASSERT_TRUE(
+        rpc("anvil_dropTransaction", rpc::Json::array({r->attempts[0].hash.to_hex()})).ok());
     ASSERT_TRUE(rpc("evm_mine").ok());
     EXPECT_EQ(chain_nonce(), 0u);
     open_store();
@@ -208,10 +214,13 @@ TEST_F(SenderTest, NonceTakenByAnotherTransactionMovesTheRequest) {
     new_sender();
     auto r = sender_->submit(pay("moved/1", 9));
     ASSERT_TRUE(r.ok());
-    ASSERT_TRUE(rpc("anvil_dropTransaction", rpc::Json::array({r->attempts[0].hash.to_hex()})).ok());
+    ASSERT_TRUE(
+        rpc("anvil_dropTransaction", rpc::Json::array({r->attempts[0].hash.to_hex()})).ok());
     // Someone else with the same key uses nonce 0 for something else.
     ASSERT_TRUE(rpc("eth_sendTransaction", rpc::Json::array({{{"from", testing::kAnvilAddress0},
-                                                              {"to", kReverter.to_hex()}, {"value", "0x1"}, {"nonce", "0x0"}}}))
+                                                              {"to", kReverter.to_hex()},
+                                                              {"value", "0x1"},
+                                                              {"nonce", "0x0"}}}))
                     .ok());
     ASSERT_TRUE(rpc("evm_mine").ok());
     ASSERT_TRUE(sender_->poll().ok());  // first sighting: waits
@@ -222,7 +231,8 @@ TEST_F(SenderTest, NonceTakenByAnotherTransactionMovesTheRequest) {
     ASSERT_TRUE(rpc("evm_mine").ok());
     TxRecord final = poll_until_final("moved/1");
     EXPECT_EQ(final.state, TxRecord::State::succeeded);
-    auto balance = driver_->rpc().call("eth_getBalance", rpc::Json::array({kPayee.to_hex(), "latest"}));
+    auto balance =
+        driver_->rpc().call("eth_getBalance", rpc::Json::array({kPayee.to_hex(), "latest"}));
     EXPECT_EQ(balance->get<std::string>(), "0x9");  // paid exactly once
 }
 

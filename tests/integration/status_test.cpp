@@ -13,7 +13,7 @@ namespace vigil {
 namespace {
 
 class NullConsumer : public chains::LogConsumer {
-public:
+  public:
     Status on_confirmed(uint64_t, const chains::BlockRef&, const std::vector<chains::ConfirmedLog>&,
                         core::WriteBatch&) override {
         return {};
@@ -46,7 +46,9 @@ TEST(Status, ReportsHeadCursorLagAndEndpoints) {
                              "chains:\n"
                              "  - name: l1\n"
                              "    chain_id: 777\n"
-                             "    rpc: [\"" << (*anvil)->rpc_url() << "\", \"http://127.0.0.1:1\"]\n"
+                             "    rpc: [\""
+                          << (*anvil)->rpc_url()
+                          << "\", \"http://127.0.0.1:1\"]\n"
                              "    confirmations: 2\n";
     {
         auto cfg = core::load_config(config);
@@ -96,7 +98,8 @@ TEST(Status, ReportsHeadCursorLagAndEndpoints) {
 
     // A chain that is unreachable: exit 1, with the reason.
     (*anvil)->stop();
-    auto [rc_down, down] = run(std::string(VIGIL_BINARY_DIR) + "/vigil status --config " + config + " 2>&1");
+    auto [rc_down, down] =
+        run(std::string(VIGIL_BINARY_DIR) + "/vigil status --config " + config + " 2>&1");
     EXPECT_EQ(rc_down, 1);
     EXPECT_NE(down.find("no endpoint answered"), std::string::npos) << down;
     std::filesystem::remove_all(dir);

@@ -23,7 +23,8 @@ std::filesystem::path anvil_binary() {
 Result<std::unique_ptr<AnvilProcess>> AnvilProcess::start(const AnvilOptions& options) {
     const auto binary = anvil_binary();
     if (!std::filesystem::exists(binary))
-        return fail("anvil not found at " + binary.string() + " (run: npm ci --prefix tests/devnet)");
+        return fail("anvil not found at " + binary.string() +
+                    " (run: npm ci --prefix tests/devnet)");
     char tmpl[] = "/tmp/vigil-anvil-XXXXXX";
     if (!mkdtemp(tmpl)) return fail("anvil: cannot create a temp directory");
     std::unique_ptr<AnvilProcess> proc(new AnvilProcess());
@@ -31,12 +32,18 @@ Result<std::unique_ptr<AnvilProcess>> AnvilProcess::start(const AnvilOptions& op
     const std::string log_path = (proc->dir_ / "anvil.log").string();
 
     std::vector<std::string> args = {binary.string(),
-                                     "--host", "127.0.0.1",
-                                     "--port", "0",
-                                     "--chain-id", std::to_string(options.chain_id),
-                                     "--hardfork", options.hardfork,
-                                     "--cache-path", (proc->dir_ / "cache").string(),
-                                     "--slots-in-an-epoch", std::to_string(options.slots_in_an_epoch)};
+                                     "--host",
+                                     "127.0.0.1",
+                                     "--port",
+                                     "0",
+                                     "--chain-id",
+                                     std::to_string(options.chain_id),
+                                     "--hardfork",
+                                     options.hardfork,
+                                     "--cache-path",
+                                     (proc->dir_ / "cache").string(),
+                                     "--slots-in-an-epoch",
+                                     std::to_string(options.slots_in_an_epoch)};
     if (options.block_time_secs) {
         args.push_back("--block-time");
         args.push_back(std::to_string(*options.block_time_secs));

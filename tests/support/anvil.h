@@ -30,7 +30,7 @@ struct AnvilOptions {
 std::filesystem::path anvil_binary();
 
 class AnvilProcess {
-public:
+  public:
     static Result<std::unique_ptr<AnvilProcess>> start(const AnvilOptions& options);
     ~AnvilProcess();
     AnvilProcess(const AnvilProcess&) = delete;
@@ -43,7 +43,7 @@ public:
     // Stops the node (SIGTERM, then SIGKILL after 3 s). Idempotent.
     void stop();
 
-private:
+  private:
     AnvilProcess() = default;
     pid_t pid_ = -1;
     uint16_t port_ = 0;
@@ -51,7 +51,8 @@ private:
 };
 
 // The well-known Anvil dev accounts (mnemonic "test test ... junk"); public test keys.
-inline constexpr const char* kAnvilKey0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+inline constexpr const char* kAnvilKey0 =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 inline constexpr const char* kAnvilAddress0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 
 }  // namespace vigil::testing

@@ -24,19 +24,20 @@ eth::Hash32 emitter_topic();
 std::string emitter_calldata(uint64_t count, uint64_t base);
 
 class ChainDriver {
-public:
+  public:
     explicit ChainDriver(const std::string& url, uint64_t chain_id);
 
     Result<uint64_t> block_number();
     Status mine(uint64_t blocks);
     Status set_code(const eth::Address& at, const std::string& code_hex);
     // Sends a transaction from Anvil's first dev account; returns its hash.
-    Result<std::string> send(const eth::Address& to, const std::string& data_hex, uint64_t gas = 5'000'000);
+    Result<std::string> send(const eth::Address& to, const std::string& data_hex,
+                             uint64_t gas = 5'000'000);
     // Replaces the last `depth` blocks; the new blocks carry `txs` (to, data) at offset 0.
     Status reorg(uint64_t depth, const std::vector<std::pair<eth::Address, std::string>>& txs);
     rpc::RpcClient& rpc() { return rpc_; }
 
-private:
+  private:
     rpc::RpcClient rpc_;
 };
 

@@ -46,9 +46,10 @@ void send_all(int fd, const std::string& data) {
 }
 
 void respond(int fd, int status, const std::string& body) {
-    std::string head = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Fault") +
-                       "\r\nContent-Type: application/json\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Fault") +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n";
     send_all(fd, head + body);
 }
 
@@ -68,7 +69,8 @@ bool read_request(int fd, std::string& body) {
             header_end = buf.find("\r\n\r\n");
             if (header_end == std::string::npos) continue;
             std::string headers = buf.substr(0, header_end);
-            for (auto& ch : headers) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            for (auto& ch : headers)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             size_t cl = headers.find("content-length:");
             if (cl == std::string::npos) return false;
             content_length = std::stoul(headers.substr(cl + 15));
@@ -151,10 +153,12 @@ void FaultProxy::handle(int fd) {
             respond(fd, 200, "<html>502 Bad Gateway</html>");
             return;
         case Fault::Kind::rpc_error: {
-            const nlohmann::json& first = request.is_array() && !request.empty() ? request[0] : request;
-            nlohmann::json answer = {{"jsonrpc", "2.0"},
-                                     {"id", first.is_object() && first.contains("id") ? first["id"] : nlohmann::json()},
-                                     {"error", {{"code", fault.rpc_code}, {"message", fault.rpc_message}}}};
+            const nlohmann::json& first =
+                request.is_array() && !request.empty() ? request[0] : request;
+            nlohmann::json answer = {
+                {"jsonrpc", "2.0"},
+                {"id", first.is_object() && first.contains("id") ? first["id"] : nlohmann::json()},
+                {"error", {{"code", fault.rpc_code}, {"message", fault.rpc_message}}}};
             respond(fd, 200, answer.dump());
             return;
         }

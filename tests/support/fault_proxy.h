@@ -22,14 +22,14 @@ namespace vigil::testing {
 
 struct Fault {
     enum class Kind {
-        pass,          // forward unchanged
-        drop,          // close the connection without an answer
-        delay,         // wait delay_ms, then forward
-        http_status,   // answer with `status` and a short body
-        truncate,      // forward, but cut the JSON body in half
-        garbage,       // answer 200 with a non-JSON body
-        rpc_error,     // answer a JSON-RPC error (code, message) for the request id
-        rewrite,       // forward, then let `rewrite` change the parsed answer
+        pass,         // forward unchanged
+        drop,         // close the connection without an answer
+        delay,        // wait delay_ms, then forward
+        http_status,  // answer with `status` and a short body
+        truncate,     // forward, but cut the JSON body in half
+        garbage,      // answer 200 with a non-JSON body
+        rpc_error,    // answer a JSON-RPC error (code, message) for the request id
+        rewrite,      // forward, then let `rewrite` change the parsed answer
     };
     Kind kind = Kind::pass;
     int delay_ms = 0;
@@ -47,7 +47,7 @@ struct Fault {
 };
 
 class FaultProxy {
-public:
+  public:
     using Policy = std::function<Fault(const nlohmann::json& request)>;
 
     // Listens on 127.0.0.1 on a free port and forwards to `upstream_url`.
@@ -59,7 +59,7 @@ public:
     uint64_t requests() const { return requests_.load(); }
     uint64_t faults() const { return faults_.load(); }
 
-private:
+  private:
     FaultProxy() = default;
     void serve();
     void handle(int fd);

@@ -37,7 +37,9 @@ signers:
     dev: true
 )";
 
-Result<Config> parse(const std::string& text) { return parse_config(text, "vigil.yaml", "/etc/vigil"); }
+Result<Config> parse(const std::string& text) {
+    return parse_config(text, "vigil.yaml", "/etc/vigil");
+}
 
 // Replaces the first occurrence of `from` in the valid config.
 std::string valid_with(const std::string& from, const std::string& to) {
@@ -83,24 +85,32 @@ TEST(Config, ErrorsNameFileLineAndKey) {
     expect_error(valid_with("    poll_interval_ms: 500", "    poll_interval: 500"),
                  "vigil.yaml:21:5: chains[1].poll_interval: unknown key");
     expect_error(valid_with("log:", "logs:"), "logs: unknown key");
-    expect_error(valid_with("  format: text", "  format: xml"), "log.format: expected json or text");
+    expect_error(valid_with("  format: text", "  format: xml"),
+                 "log.format: expected json or text");
 }
 
 TEST(Config, RejectsBadValues) {
     expect_error(valid_with("chain_id: 10", "chain_id: 1"), "chain id 1 is used by another chain");
     expect_error(valid_with("name: op-a", "name: l1"), "duplicate chain name 'l1'");
     expect_error(valid_with("name: op-a", "name: Op A"), "lowercase letters");
-    expect_error(valid_with("rpc: http://127.0.0.1:9545", "rpc: 127.0.0.1:9545"), "http:// or https://");
+    expect_error(valid_with("rpc: http://127.0.0.1:9545", "rpc: 127.0.0.1:9545"),
+                 "http:// or https://");
     expect_error(valid_with("ws: ws://127.0.0.1:8546", "ws: http://x"), "ws:// or wss://");
-    expect_error(valid_with("    finality: finalized\n", ""), "missing 'confirmations: N' or 'finality");
-    expect_error(valid_with("    finality: finalized", "    finality: finalized\n    confirmations: 3"),
-                 "not both");
-    expect_error(valid_with("finality: finalized", "finality: latest"), "expected 'safe' or 'finalized'");
+    expect_error(valid_with("    finality: finalized\n", ""),
+                 "missing 'confirmations: N' or 'finality");
+    expect_error(
+        valid_with("    finality: finalized", "    finality: finalized\n    confirmations: 3"),
+        "not both");
+    expect_error(valid_with("finality: finalized", "finality: latest"),
+                 "expected 'safe' or 'finalized'");
     expect_error(valid_with("max_block_range: 500", "max_block_range: 0"), "between 1 and");
-    expect_error(valid_with("requests_per_second: 12.5", "requests_per_second: -1"), "greater than");
-    expect_error(valid_with("listen: 127.0.0.1:9100", "listen: localhost"), "metrics.listen: expected host:port");
+    expect_error(valid_with("requests_per_second: 12.5", "requests_per_second: -1"),
+                 "greater than");
+    expect_error(valid_with("listen: 127.0.0.1:9100", "listen: localhost"),
+                 "metrics.listen: expected host:port");
     expect_error(valid_with("listen: 127.0.0.1:9101", "listen: 127.0.0.1:9100"), "must differ");
-    expect_error(valid_with("confirmations: 5", "confirmations: 5\n    reorg_window: 4"), "must exceed");
+    expect_error(valid_with("confirmations: 5", "confirmations: 5\n    reorg_window: 4"),
+                 "must exceed");
     expect_error("store:\n  path: x\n", "missing required section 'chains'");
     expect_error("chains: []\n", "missing required section 'store'");
     expect_error("", "the file is empty");
@@ -111,9 +121,11 @@ TEST(Config, SecretsAreNeverInline) {
     expect_error(valid_with("    key_env: VIGIL_DEV_KEY\n    dev: true", "    private_key: 0x0123"),
                  "secrets are never written in the config");
     expect_error(valid_with("    dev: true", "    dev: false"), "development only");
-    expect_error(valid_with("    password_file: /run/secrets/relayer-password\n", ""), "needs 'password_file'");
+    expect_error(valid_with("    password_file: /run/secrets/relayer-password\n", ""),
+                 "needs 'password_file'");
     // The rejected secret value itself never appears in the error.
-    auto cfg = parse(valid_with("    key_env: VIGIL_DEV_KEY\n    dev: true", "    key: 0xdeadbeefcafe"));
+    auto cfg =
+        parse(valid_with("    key_env: VIGIL_DEV_KEY\n    dev: true", "    key: 0xdeadbeefcafe"));
     ASSERT_FALSE(cfg.ok());
     EXPECT_EQ(cfg.error().message.find("deadbeef"), std::string::npos);
 }

@@ -3,9 +3,9 @@
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <prometheus/counter.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <thread>
@@ -26,7 +26,8 @@ size_t collect(char* p, size_t s, size_t n, void* u) {
     return s * n;
 }
 
-Reply fetch(uint16_t port, const std::string& path, const std::string& post = {}, const char* method = nullptr) {
+Reply fetch(uint16_t port, const std::string& path, const std::string& post = {},
+            const char* method = nullptr) {
     Reply r;
     CURL* c = curl_easy_init();
     std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
@@ -44,11 +45,15 @@ Reply fetch(uint16_t port, const std::string& path, const std::string& post = {}
 
 TEST(HttpServer, ServesMetricsHealthAndReadiness) {
     auto registry = std::make_shared<prometheus::Registry>();
-    auto& family = prometheus::BuildCounter().Name("vigil_test_events_total").Help("Events seen.").Register(*registry);
+    auto& family = prometheus::BuildCounter()
+                       .Name("vigil_test_events_total")
+                       .Help("Events seen.")
+                       .Register(*registry);
     family.Add({{"chain", "l1"}}).Increment(3);
     Readiness readiness;
     std::atomic<bool> l1_ok = false;
-    readiness.add("chain l1", [&] { return l1_ok ? std::string() : std::string("lag 80 blocks > 64"); });
+    readiness.add("chain l1",
+                  [&] { return l1_ok ? std::string() : std::string("lag 80 blocks > 64"); });
     HttpServer server;
     add_operational_routes(server, registry, readiness);
     ASSERT_TRUE(server.start("127.0.0.1:0").ok());
@@ -76,8 +81,11 @@ TEST(HttpServer, BoundsBodiesAndSurvivesThrowingHandlers) {
     o.max_body_bytes = 100;
     o.read_timeout_ms = 300;
     HttpServer server(o);
-    server.route("/echo", [](const HttpRequest& r) { return HttpResponse::text(200, r.method + ":" + r.body); });
-    server.route("/throw", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
+    server.route("/echo", [](const HttpRequest& r) {
+        return HttpResponse::text(200, r.method + ":" + r.body);
+    });
+    server.route("/throw",
+                 [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     ASSERT_TRUE(server.start("127.0.0.1:0").ok());
     Reply echo = fetch(server.port(), "/echo?x=1", "hello");
     EXPECT_EQ(echo.status, 200);

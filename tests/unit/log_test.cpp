@@ -16,7 +16,8 @@ std::chrono::system_clock::time_point fixed_time() {
 TEST(Logger, JsonLineHasTheConventionalFields) {
     std::ostringstream out;
     Logger log(out, LogFormat::json, LogLevel::info, fixed_time);
-    log.with("listener", "op-a").info("head \"advanced\"", {{"block", 17u}, {"lag", -2}, {"ok", true}});
+    log.with("listener", "op-a")
+        .info("head \"advanced\"", {{"block", 17u}, {"lag", -2}, {"ok", true}});
     auto line = out.str();
     ASSERT_FALSE(line.empty());
     EXPECT_EQ(line.back(), '\n');

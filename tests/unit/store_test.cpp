@@ -10,7 +10,7 @@ namespace vigil::core {
 namespace {
 
 class StoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/vigil-store-test-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -45,10 +45,13 @@ TEST_F(StoreTest, NamespacesDoNotOverlapEvenWhenPrefixes) {
     ASSERT_TRUE((*store)->put("msg", "sa", "1").ok());
     ASSERT_TRUE((*store)->put("msgs", "a", "2").ok());
     std::vector<std::string> seen;
-    ASSERT_TRUE((*store)->scan("msg", "", [&](std::string_view k, std::string_view v) {
-        seen.push_back(std::string(k) + "=" + std::string(v));
-        return true;
-    }).ok());
+    ASSERT_TRUE((*store)
+                    ->scan("msg", "",
+                           [&](std::string_view k, std::string_view v) {
+                               seen.push_back(std::string(k) + "=" + std::string(v));
+                               return true;
+                           })
+                    .ok());
     EXPECT_EQ(seen, std::vector<std::string>{"sa=1"});
 }
 
@@ -61,10 +64,13 @@ TEST_F(StoreTest, BatchIsAtomicAndScanIsOrdered) {
     EXPECT_EQ(batch.count(), 4u);
     ASSERT_TRUE((*store)->commit(batch).ok());
     std::vector<uint64_t> order;
-    ASSERT_TRUE((*store)->scan("blocks", "", [&](std::string_view k, std::string_view) {
-        order.push_back(*parse_be_key(k));
-        return true;
-    }).ok());
+    ASSERT_TRUE((*store)
+                    ->scan("blocks", "",
+                           [&](std::string_view k, std::string_view) {
+                               order.push_back(*parse_be_key(k));
+                               return true;
+                           })
+                    .ok());
     EXPECT_EQ(order, (std::vector<uint64_t>{2, 300, 70000}));
     EXPECT_FALSE(parse_be_key("short").ok());
 }

@@ -42,7 +42,8 @@ std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir,
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (!entry.is_regular_file()) continue;
         std::string name = entry.path().filename().string();
-        if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+        if (name.size() >= suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
             out.push_back(entry.path());
     }
     std::sort(out.begin(), out.end());

@@ -29,14 +29,14 @@ std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir,
 
 // In a TEST body: resolves `relative` under the vectors directory into `var`
 // (a std::filesystem::path), or skips (fails under CI=true) when it is missing.
-#define VIGIL_VECTOR_PATH(var, relative)                                                   \
-    const std::filesystem::path var = ::vigil::test::vector_path(relative);                \
-    if (!std::filesystem::exists(var)) {                                                   \
-        if (::vigil::test::in_ci()) FAIL() << "vector missing under CI: " << var;          \
-        GTEST_SKIP() << "vector not found: " << var << " (set VIGIL_VECTORS)";             \
+#define VIGIL_VECTOR_PATH(var, relative)                                          \
+    const std::filesystem::path var = ::vigil::test::vector_path(relative);       \
+    if (!std::filesystem::exists(var)) {                                          \
+        if (::vigil::test::in_ci()) FAIL() << "vector missing under CI: " << var; \
+        GTEST_SKIP() << "vector not found: " << var << " (set VIGIL_VECTORS)";    \
     }
 
 // In a TEST body: loads the JSON vector file `relative` into `var`, or skips/fails.
-#define VIGIL_VECTOR_JSON(var, relative)                       \
-    VIGIL_VECTOR_PATH(var##_path, relative)                    \
+#define VIGIL_VECTOR_JSON(var, relative)    \
+    VIGIL_VECTOR_PATH(var##_path, relative) \
     const nlohmann::json var = ::vigil::test::load_json(var##_path)
