@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "chains/eth/address.h"
 #include "chains/eth/result.h"
 #include "core/log.h"
 
@@ -51,6 +52,24 @@ struct SignerConfig {
     bool dev = false;
 };
 
+// One OP Stack rollup whose proposals the verifier judges.
+struct RollupConfig {
+    std::string name;
+    std::string l1_chain;  // a chains[].name
+    std::string l2_chain;  // a chains[].name
+    eth::Address dispute_game_factory;
+    std::vector<uint32_t> game_types = {0, 1};  // watched game types
+    std::optional<eth::Address> l2_output_oracle;  // legacy proposals (OutputProposed)
+    bool challenge = false;                        // attack invalid games on L1
+    std::optional<std::string> signer;             // a signers name; required with challenge
+    std::optional<std::string> webhook_url;        // POSTed the evidence of invalid proposals
+    std::string mode = "recompute";                // recompute | reexecute
+};
+
+struct VerifierConfig {
+    std::vector<RollupConfig> rollups;
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     std::filesystem::path store_path;
@@ -61,8 +80,10 @@ struct Config {
     LogFormat log_format = LogFormat::json;
     std::vector<ChainConfig> chains;
     std::map<std::string, SignerConfig> signers;
+    VerifierConfig verifier;
 
     const ChainConfig* chain(std::string_view name) const;
+    const RollupConfig* rollup(std::string_view name) const;
 };
 
 // Parses and validates YAML text; `source_name` prefixes error positions. Relative
