@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -612,6 +613,68 @@ TEST(WsHeads, WssToAPlainSocketFailsTheHandshakeAndKeepsTrying) {
     const auto t0 = Clock::now();
     sub.reset();
     EXPECT_LT(ms_since(t0), 1500);
+}
+
+}  // namespace
+}  // namespace vigil::chains
+
+namespace vigil::chains {
+namespace {
+
+TEST(WsHeads, WssVerifiesTheCertificateChainAndTheHostName) {
+    Chain c = start_chain();
+    ASSERT_TRUE(c.anvil);
+    auto identity = testing::self_signed_identity({"localhost"});
+    ASSERT_TRUE(identity.ok()) << identity.error().message;
+    auto tls = TcpProxy::start(c.anvil->port(), *identity);
+    ASSERT_TRUE(tls.ok()) << tls.error().message;
+    TempDir dir;
+    const std::string ca_file = (dir.path / "ca.pem").string();
+    {
+        std::ofstream out(ca_file);
+        out << identity->cert_pem;
+    }
+    auto expect_refused = [&](WsHeadSubscriberOptions o, const char* what,
+                              const std::string& reason) {
+        HeadLog log;
+        auto sub = subscribe(o, log);
+        ASSERT_TRUE(sub);
+        ASSERT_TRUE(wait_until([&] { return sub->status().failures >= 2; }, 4000ms)) << what;
+        const auto s = sub->status();
+        EXPECT_EQ(s.connects, 0u) << what;
+        EXPECT_NE(s.last_error.find("certificate verify failed: " + reason), std::string::npos)
+            << what << ": " << s.last_error;
+        std::printf("[ refused  ] %s: %s\n", what, s.last_error.c_str());
+    };
+    auto expect_heads = [&](WsHeadSubscriberOptions o, const char* what) {
+        HeadLog log;
+        auto sub = subscribe(o, log);
+        ASSERT_TRUE(sub);
+        ASSERT_TRUE(wait_subscribed([&] { return sub->status(); }, 4000ms))
+            << what << ": " << sub->status().last_error;
+        auto first = c.driver->block_number();
+        ASSERT_TRUE(first.ok());
+        ASSERT_TRUE(c.driver->mine(2).ok());
+        ASSERT_TRUE(wait_until([&] { return log.last() == *first + 2; }, 2000ms)) << what;
+        EXPECT_EQ(log.size(), 2u) << what;
+    };
+
+    // Unknown issuer (only the system trust store): refused.
+    expect_refused(fast_options((*tls)->wss_url("localhost")), "untrusted certificate",
+                   "self-signed certificate");
+    // Trusted certificate, but the URL names a host the certificate does not.
+    auto wrong_host = fast_options((*tls)->wss_url("127.0.0.1"));
+    wrong_host.ca_file = ca_file;
+    expect_refused(wrong_host, "host name mismatch",
+                   "the certificate does not name host 127.0.0.1");
+    // Trusted certificate for the URL's host: heads flow over TLS.
+    auto good = fast_options((*tls)->wss_url("localhost"));
+    good.ca_file = ca_file;
+    expect_heads(good, "trusted");
+    // Verification off (development only): accepted despite both problems.
+    auto unverified = fast_options((*tls)->wss_url("127.0.0.1"));
+    unverified.verify_peer = false;
+    expect_heads(unverified, "unverified");
 }
 
 }  // namespace

@@ -3,6 +3,11 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,7 +43,66 @@ int connect_upstream(uint16_t port) {
     return fd;
 }
 
+// Waits until `fd` is ready for what OpenSSL asked (bounded), for a TLS write on a
+// non-blocking socket.
+bool wait_ssl(int fd, int ssl_error) {
+    pollfd p{fd, static_cast<short>(ssl_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
+    return ::poll(&p, 1, 1000) > 0;
+}
+
+std::string pem_of(BIO* bio) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    return std::string(data, static_cast<size_t>(n));
+}
+
 }  // namespace
+
+Result<TlsIdentity> self_signed_identity(const std::vector<std::string>& dns_names) {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    if (!key) return fail("tls identity: key generation failed");
+    X509* cert = X509_new();
+    BIO* cert_bio = BIO_new(BIO_s_mem());
+    BIO* key_bio = BIO_new(BIO_s_mem());
+    bool ok = cert && cert_bio && key_bio;
+    if (ok) {
+        X509_set_version(cert, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+        X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+        X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+        X509_set_pubkey(cert, key);
+        X509_NAME* name = X509_get_subject_name(cert);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>("vigil test"), -1, -1, 0);
+        X509_set_issuer_name(cert, name);
+        std::string san;
+        for (const auto& d : dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
+        X509V3_CTX ctx;
+        X509V3_set_ctx_nodb(&ctx);
+        X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+        for (auto [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, san},
+                                  {NID_basic_constraints, "critical,CA:TRUE"},
+                                  {NID_key_usage, "critical,digitalSignature,keyCertSign"}}) {
+            X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+            ok = ok && ext && X509_add_ext(cert, ext, -1) == 1;
+            X509_EXTENSION_free(ext);
+        }
+        ok = ok && X509_sign(cert, key, EVP_sha256()) > 0 &&
+             PEM_write_bio_X509(cert_bio, cert) == 1 &&
+             PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    }
+    TlsIdentity id;
+    if (ok) {
+        id.cert_pem = pem_of(cert_bio);
+        id.key_pem = pem_of(key_bio);
+    }
+    BIO_free(cert_bio);
+    BIO_free(key_bio);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    if (!ok) return fail("tls identity: building the certificate failed");
+    return id;
+}
 
 std::string websocket_server_frame(const std::string& payload, uint8_t opcode) {
     std::string f;
@@ -57,9 +121,28 @@ std::string websocket_server_frame(const std::string& payload, uint8_t opcode) {
     return f + payload;
 }
 
-Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uint16_t upstream_port) {
+Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uint16_t upstream_port,
+                                                  std::optional<TlsIdentity> tls) {
     std::unique_ptr<TcpProxy> proxy(new TcpProxy());
     proxy->upstream_port_ = upstream_port;
+    if (tls) {
+        SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+        if (!ctx) return fail("tcp proxy: SSL_CTX_new failed");
+        proxy->tls_ctx_ = ctx;
+        BIO* cert_bio =
+            BIO_new_mem_buf(tls->cert_pem.data(), static_cast<int>(tls->cert_pem.size()));
+        BIO* key_bio = BIO_new_mem_buf(tls->key_pem.data(), static_cast<int>(tls->key_pem.size()));
+        X509* cert = cert_bio ? PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr) : nullptr;
+        EVP_PKEY* key =
+            key_bio ? PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr) : nullptr;
+        const bool ok = cert && key && SSL_CTX_use_certificate(ctx, cert) == 1 &&
+                        SSL_CTX_use_PrivateKey(ctx, key) == 1;
+        X509_free(cert);
+        EVP_PKEY_free(key);
+        BIO_free(cert_bio);
+        BIO_free(key_bio);
+        if (!ok) return fail("tcp proxy: cannot load the TLS certificate or key");
+    }
     if (::pipe2(proxy->wake_fds_, O_CLOEXEC | O_NONBLOCK) != 0)
         return fail("tcp proxy: pipe failed");
     VIGIL_CHECK(proxy->listen_on(0));
@@ -101,6 +184,7 @@ TcpProxy::~TcpProxy() {
     if (listen_fd_ >= 0) ::close(listen_fd_);
     for (int fd : wake_fds_)
         if (fd >= 0) ::close(fd);
+    SSL_CTX_free(static_cast<SSL_CTX*>(tls_ctx_));
 }
 
 void TcpProxy::wake() {
@@ -109,6 +193,8 @@ void TcpProxy::wake() {
 }
 
 void TcpProxy::close_pair(Pair& p) {
+    SSL_free(static_cast<SSL*>(p.ssl));
+    p.ssl = nullptr;
     // shutdown first, so the peer sees the end at once even if another fd refers to it.
     for (int* fd : {&p.client, &p.upstream}) {
         if (*fd < 0) continue;
@@ -155,8 +241,8 @@ size_t TcpProxy::inject_to_clients(const std::string& bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     size_t n = 0;
     for (Pair& p : pairs_) {
-        if (p.client < 0) continue;
-        send_all(p.client, bytes.data(), bytes.size());
+        if (p.client < 0 || p.handshaking) continue;
+        to_client(p, bytes.data(), bytes.size());
         ++n;
     }
     return n;
@@ -205,7 +291,20 @@ void TcpProxy::serve() {
                     ::close(client);
                     continue;
                 }
-                pairs_.push_back({client, upstream});
+                Pair p{client, upstream, nullptr, false};
+                if (tls_ctx_) {
+                    // Non-blocking, so that a slow handshake never holds up the loop.
+                    ::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK);
+                    SSL* ssl = SSL_new(static_cast<SSL_CTX*>(tls_ctx_));
+                    if (!ssl) {
+                        close_pair(p);
+                        continue;
+                    }
+                    SSL_set_fd(ssl, client);
+                    p.ssl = ssl;
+                    p.handshaking = true;
+                }
+                pairs_.push_back(p);
                 continue;
             }
             if (stalled_) continue;
@@ -213,7 +312,13 @@ void TcpProxy::serve() {
                 return p.client == fd || p.upstream == fd;
             });
             if (it == pairs_.end()) continue;
-            const int to = it->client == fd ? it->upstream : it->client;
+            if (fd == it->client) {
+                if (!from_client(*it, buf.data(), buf.size())) {
+                    close_pair(*it);
+                    pairs_.erase(it);
+                }
+                continue;
+            }
             ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
             if (n <= 0) {
@@ -221,8 +326,63 @@ void TcpProxy::serve() {
                 pairs_.erase(it);
                 continue;
             }
-            send_all(to, buf.data(), static_cast<size_t>(n));
+            to_client(*it, buf.data(), static_cast<size_t>(n));
         }
+    }
+}
+
+}  // namespace vigil::testing
+
+namespace vigil::testing {
+
+bool TcpProxy::from_client(Pair& p, char* buf, size_t size) {
+    if (!p.ssl) {
+        ssize_t n = ::recv(p.client, buf, size, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+        if (n <= 0) return false;
+        send_all(p.upstream, buf, static_cast<size_t>(n));
+        return true;
+    }
+    SSL* ssl = static_cast<SSL*>(p.ssl);
+    if (p.handshaking) {
+        int r = SSL_accept(ssl);
+        if (r != 1) {
+            int e = SSL_get_error(ssl, r);
+            ERR_clear_error();
+            return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+        }
+        p.handshaking = false;
+    }
+    for (;;) {
+        int n = SSL_read(ssl, buf, static_cast<int>(size));
+        if (n > 0) {
+            send_all(p.upstream, buf, static_cast<size_t>(n));
+            continue;
+        }
+        int e = SSL_get_error(ssl, n);
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+    }
+}
+
+void TcpProxy::to_client(Pair& p, const char* data, size_t size) {
+    if (!p.ssl) {
+        send_all(p.client, data, size);
+        return;
+    }
+    if (p.handshaking) return;
+    SSL* ssl = static_cast<SSL*>(p.ssl);
+    size_t off = 0;
+    while (off < size) {
+        int n = SSL_write(ssl, data + off, static_cast<int>(size - off));
+        if (n > 0) {
+            off += static_cast<size_t>(n);
+            continue;
+        }
+        int e = SSL_get_error(ssl, n);
+        ERR_clear_error();
+        if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) || !wait_ssl(p.client, e))
+            return;
     }
 }
 

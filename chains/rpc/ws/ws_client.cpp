@@ -168,6 +168,9 @@ struct Shared {
     WsHeadSubscriber::Callbacks callbacks;
     mutable std::mutex mu;
     WsHeadSubscriberStatus status;
+    // Why the peer's certificate was refused, set by the TLS verify callback during a
+    // handshake (the handshake error itself only says that it failed). I/O thread only.
+    std::string tls_refusal;
 };
 
 // The connection logic, written once for both websocketpp configs.
@@ -284,6 +287,7 @@ class ClientSession final : public Session {
             [this](websocketpp::connection_hdl h, std::string) { on_pong_timeout(h); });
         hdl_ = con->get_handle();
         subscription_id_.clear();
+        shared_.tls_refusal.clear();
         set_state(State::connecting);
         client_.connect(con);
     }
@@ -411,6 +415,7 @@ class ClientSession final : public Session {
             if (con->get_response_code() != 0 && con->get_response_code() != 101)
                 why += " (HTTP " + std::to_string(static_cast<int>(con->get_response_code())) + ")";
         }
+        if (!shared_.tls_refusal.empty()) why += ": " + shared_.tls_refusal;
         hdl_.reset();
         connection_lost(why);
     }
@@ -541,7 +546,7 @@ using TlsSession = ClientSession<websocketpp::config::asio_tls_client>;
 // The TLS context of one connection: TLS 1.2+, system trust store (plus ca_file), and
 // peer verification with the host name of the URL.
 std::shared_ptr<websocketpp::lib::asio::ssl::context> make_tls_context(
-    const WsHeadSubscriberOptions& o, const std::string& host) {
+    const WsHeadSubscriberOptions& o, const std::string& host, std::string* refusal) {
     namespace ssl = websocketpp::lib::asio::ssl;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     websocketpp::lib::asio::error_code ec;
@@ -552,7 +557,20 @@ std::shared_ptr<websocketpp::lib::asio::ssl::context> make_tls_context(
         ctx->set_default_verify_paths(ec);
         if (!o.ca_file.empty()) ctx->load_verify_file(o.ca_file, ec);
         ctx->set_verify_mode(ssl::verify_peer, ec);
-        ctx->set_verify_callback(ssl::host_name_verification(host), ec);
+        ctx->set_verify_callback(
+            [host, refusal](bool preverified, ssl::verify_context& vc) {
+                if (ssl::host_name_verification(host)(preverified, vc)) return true;
+                if (!preverified) {
+                    const int err = X509_STORE_CTX_get_error(vc.native_handle());
+                    *refusal = std::string("certificate verify failed: ") +
+                               X509_verify_cert_error_string(err);
+                } else {
+                    *refusal =
+                        "certificate verify failed: the certificate does not name host " + host;
+                }
+                return false;
+            },
+            ec);
     } else {
         ctx->set_verify_mode(ssl::verify_none, ec);
     }
@@ -624,10 +642,11 @@ std::unique_ptr<WsHeadSubscriber> WsHeadSubscriber::start(WsHeadSubscriberOption
     if (uri.get_secure()) {
         auto session = std::make_unique<TlsSession>(impl->shared);
         if (!session->init(error)) return nullptr;
-        const WsHeadSubscriberOptions* o = &impl->shared.options;
+        Shared* shared = &impl->shared;
         const std::string host = uri.get_host();
-        session->client().set_tls_init_handler(
-            [o, host](websocketpp::connection_hdl) { return make_tls_context(*o, host); });
+        session->client().set_tls_init_handler([shared, host](websocketpp::connection_hdl) {
+            return make_tls_context(shared->options, host, &shared->tls_refusal);
+        });
         impl->session = std::move(session);
     } else {
         auto session = std::make_unique<PlainSession>(impl->shared);
