@@ -569,6 +569,12 @@ TEST(WsHeads, StalledPeerIsDetectedByPingAndShutdownIsBounded) {
     EXPECT_EQ(sub->status().connects, 1u);
     EXPECT_TRUE(sub->status().subscribed());
 
+    // Unsolicited pongs (allowed by RFC 6455) must not disturb the liveness check.
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(c.proxy->inject_to_clients(testing::websocket_server_frame("", 0xA)), 1u);
+    }
+    std::this_thread::sleep_for(100ms);
+
     // The peer goes silent without closing: only the missing pong can tell.
     c.proxy->stall();
     const auto t0 = Clock::now();

@@ -281,12 +281,16 @@ class ClientSession final : public Session {
         con->set_message_handler(
             [this](websocketpp::connection_hdl h, MessagePtr m) { on_message(h, m); });
         con->set_pong_handler([this](websocketpp::connection_hdl h, std::string) {
-            if (is_current(h) && !stopping_) schedule_ping(h);
+            // Unsolicited pongs (RFC 6455 5.5.3) do not start a second ping chain.
+            if (!is_current(h) || stopping_ || !awaiting_pong_) return;
+            awaiting_pong_ = false;
+            schedule_ping(h);
         });
         con->set_pong_timeout_handler(
             [this](websocketpp::connection_hdl h, std::string) { on_pong_timeout(h); });
         hdl_ = con->get_handle();
         subscription_id_.clear();
+        awaiting_pong_ = false;
         shared_.tls_refusal.clear();
         set_state(State::connecting);
         client_.connect(con);
@@ -326,6 +330,7 @@ class ClientSession final : public Session {
                                         [this, hdl](const websocketpp::lib::error_code& tec) {
                                             if (tec || !is_current(hdl) || stopping_) return;
                                             websocketpp::lib::error_code ec;
+                                            awaiting_pong_ = true;
                                             client_.ping(hdl, "", ec);
                                             if (ec) {
                                                 drop("websocket: ping failed: " + ec.message());
@@ -534,6 +539,7 @@ class ClientSession final : public Session {
     websocketpp::connection_hdl hdl_;
     std::string subscription_id_;  // empty until eth_subscribe is answered
     std::string drop_reason_;      // why drop() closed the current connection
+    bool awaiting_pong_ = false;   // a ping is out
     TimerPtr subscribe_timer_, ping_timer_, reconnect_timer_;
     uint32_t attempt_ = 0;
     bool stopping_ = false;
