@@ -571,19 +571,35 @@ Result<const DevnetL2*> DevnetClient::find_l2(std::string_view name) const {
     return l2;
 }
 
-std::string DevnetClient::describe_revert(const std::string& message) const {
-    // Anvil: "execution reverted: custom error 0x031c6de4: <raw bytes>"; name the error.
-    const std::string marker = "custom error 0x";
-    size_t at = message.find(marker);
-    if (at == std::string::npos || at + marker.size() + 8 > message.size()) return message;
-    const std::string hex = message.substr(at + marker.size(), 8);
-    auto sel = eth::from_hex(hex);
-    if (!sel.ok()) return message;
-    const uint32_t key = (uint32_t{(*sel)[0]} << 24) | (uint32_t{(*sel)[1]} << 16) |
-                         (uint32_t{(*sel)[2]} << 8) | (*sel)[3];
-    auto it = errors_.find(key);
-    if (it == errors_.end()) return message.substr(0, at + marker.size() + 8);
-    return message.substr(0, at) + it->second + " (0x" + hex + ")";
+std::string DevnetClient::describe_revert(std::string_view chain, const Json& call,
+                                          const std::string& message) {
+    // The node's error message does not reliably carry the revert data (Anvil prints short
+    // custom errors as raw text), and RpcClient keeps only the message: replay the call
+    // with the call tracer, whose `output` is the revert data.
+    rpc::RpcClient* r = rpc(chain);
+    auto trace =
+        r->call("debug_traceCall", Json::array({call, "latest", {{"tracer", "callTracer"}}}));
+    if (!trace.ok() || !trace->is_object() || !trace->contains("error")) return message;
+    auto output = rpc::field_bytes(*trace, "output");
+    if (!output.ok()) return "execution reverted (no revert data)";
+    const eth::Bytes& data = *output;
+    if (data.size() < 4)
+        return "execution reverted" + (data.empty() ? std::string(" (no revert data)") : "");
+    const uint32_t selector =
+        (uint32_t{data[0]} << 24) | (uint32_t{data[1]} << 16) | (uint32_t{data[2]} << 8) | data[3];
+    const eth::BytesView args(data.data() + 4, data.size() - 4);
+    if (selector == 0x08c379a0) {  // Error(string)
+        auto text =
+            eth::abi::decode_params(eth::abi::Type::tuple({eth::abi::Type::string()}), args);
+        if (text.ok())
+            return "execution reverted: " +
+                   text->as<eth::abi::TupleValue>().items[0].as<eth::abi::StringValue>().text;
+    }
+    if (selector == 0x4e487b71)
+        return "execution reverted: panic " + eth::to_hex(args);  // Panic(uint256)
+    auto it = errors_.find(selector);
+    if (it != errors_.end()) return "execution reverted: " + it->second;
+    return "execution reverted: custom error " + eth::to_hex(data);
 }
 
 Result<uint64_t> DevnetClient::block_number(std::string_view chain) {
@@ -690,7 +706,7 @@ Result<TxReceipt> DevnetClient::send(std::string_view chain, const eth::PrivateK
     auto estimate = r->call("eth_estimateGas", Json::array({call}));
     if (!estimate.ok()) {
         if (estimate.error().code == rpc::kRpcError)
-            return fail(describe_revert(estimate.error().message), kDevnetReverted);
+            return fail(describe_revert(chain, call, estimate.error().message), kDevnetReverted);
         return estimate.error();
     }
     if (!estimate->is_string()) return fail("eth_estimateGas: not a string");
@@ -714,11 +730,12 @@ Result<Value> DevnetClient::view(std::string_view chain, const eth::Address& to,
     rpc::RpcClient* r = rpc(chain);
     if (!r) return fail("devnet: no chain named '" + std::string(chain) + "'");
     VIGIL_TRY(eth::Bytes data, encode_call(signature, std::move(args)));
-    auto answer = r->call(
-        "eth_call", Json::array({{{"to", to.to_hex()}, {"data", eth::to_hex(data)}}, "latest"}));
+    const Json call = {{"to", to.to_hex()}, {"data", eth::to_hex(data)}};
+    auto answer = r->call("eth_call", Json::array({call, "latest"}));
     if (!answer.ok()) {
         if (answer.error().code == rpc::kRpcError)
-            return fail(std::string(signature) + ": " + describe_revert(answer.error().message),
+            return fail(std::string(signature) + ": " +
+                            describe_revert(chain, call, answer.error().message),
                         kDevnetReverted);
         return answer.error();
     }
@@ -808,26 +825,39 @@ Result<uint64_t> DevnetClient::game_count(std::string_view l2_name) {
 Result<OutputProposal> DevnetClient::propose(std::string_view l2_name,
                                              std::optional<uint64_t> block, bool invalid) {
     VIGIL_TRY(const DevnetL2* l2, find_l2(l2_name));
-    OutputProposal p;
-    p.l2 = l2->name;
+    uint64_t number = 0;
     if (block) {
-        p.l2_block = *block;
+        number = *block;
     } else {
-        VIGIL_TRY(p.l2_block, block_number(l2->name));
+        VIGIL_TRY(number, block_number(l2->name));
     }
-    VIGIL_TRY(p.preimage, output_at(l2->name, p.l2_block));
-    p.valid = !invalid;
-    p.root_claim = p.preimage.root();
-    VIGIL_TRY(eth::PrivateKey proposer, key("proposer"));
+    VIGIL_TRY(OutputRootPreimage preimage, output_at(l2->name, number));
+    eth::Hash32 root = preimage.root();
     if (invalid) {
         // Any other root is invalid; salt it with the proposer's nonce so that repeated
         // invalid proposals for one block are distinct games.
+        VIGIL_TRY(eth::PrivateKey proposer, key("proposer"));
         VIGIL_TRY(Json n, rpc("l1")->call("eth_getTransactionCount",
                                           Json::array({proposer.address().to_hex(), "pending"})));
-        eth::Bytes seed(p.root_claim.bytes.begin(), p.root_claim.bytes.end());
+        eth::Bytes seed(root.bytes.begin(), root.bytes.end());
         eth::append(seed, eth::view(std::string("vigil-devnet invalid output ") + n.dump()));
-        p.root_claim = eth::keccak256(seed);
+        root = eth::keccak256(seed);
     }
+    VIGIL_TRY(OutputProposal p, propose_root(l2->name, number, root));
+    p.valid = !invalid;
+    return p;
+}
+
+Result<OutputProposal> DevnetClient::propose_root(std::string_view l2_name, uint64_t block,
+                                                  const eth::Hash32& root_claim) {
+    VIGIL_TRY(const DevnetL2* l2, find_l2(l2_name));
+    OutputProposal p;
+    p.l2 = l2->name;
+    p.l2_block = block;
+    VIGIL_TRY(p.preimage, output_at(l2->name, block));
+    p.root_claim = root_claim;
+    p.valid = root_claim == p.preimage.root();
+    VIGIL_TRY(eth::PrivateKey proposer, key("proposer"));
     VIGIL_TRY(Value gt, view("l1", l2->optimism_portal, "respectedGameType()", {}, "(uint32)"));
     VIGIL_TRY(Value gt0, item(gt, 0));
     VIGIL_TRY(uint64_t game_type, value_u64(gt0));
@@ -835,12 +865,12 @@ Result<OutputProposal> DevnetClient::propose(std::string_view l2_name,
                                {Value::uint(game_type)}, "(uint256)"));
     VIGIL_TRY(Value bond0, item(bond, 0));
     VIGIL_TRY(eth::U256 init_bond, value_uint(bond0));
-    const auto word = eth::U256(p.l2_block).to_be_word();
+    const auto word = eth::U256(block).to_be_word();
     const eth::Bytes extra(word.begin(), word.end());
-    VIGIL_TRY(TxReceipt receipt,
-              transact("l1", proposer, l2->dispute_game_factory, "create(uint32,bytes32,bytes)",
-                       {Value::uint(game_type), hash_value(p.root_claim), Value::bytes(extra)},
-                       init_bond));
+    VIGIL_TRY(
+        TxReceipt receipt,
+        transact("l1", proposer, l2->dispute_game_factory, "create(uint32,bytes32,bytes)",
+                 {Value::uint(game_type), hash_value(root_claim), Value::bytes(extra)}, init_bond));
     // DisputeGameCreated(address indexed disputeProxy, uint32 indexed gameType, bytes32 indexed
     // rootClaim)
     const eth::Hash32 created =

@@ -272,6 +272,9 @@ class DevnetClient {
     // L2 head): the true output root, or with `invalid` a different root.
     Result<OutputProposal> propose(std::string_view l2, std::optional<uint64_t> block = {},
                                    bool invalid = false);
+    // Creates a game claiming `root_claim` for `block` (e.g. the root of a forged preimage).
+    Result<OutputProposal> propose_root(std::string_view l2, uint64_t block,
+                                        const eth::Hash32& root_claim);
     // initiateWithdrawal from the user key.
     Result<SentWithdrawal> withdraw(std::string_view l2, const eth::Address& target,
                                     const eth::U256& value, uint64_t gas_limit,
@@ -298,7 +301,10 @@ class DevnetClient {
   private:
     DevnetClient() = default;
     Result<const DevnetL2*> find_l2(std::string_view name) const;
-    std::string describe_revert(const std::string& message) const;
+    // Names the reason a call reverted: a custom error of the devnet contracts, a revert
+    // string or a panic; `message` (the node's) if the call does not revert on replay.
+    std::string describe_revert(std::string_view chain, const rpc::Json& call,
+                                const std::string& message);
 
     DevnetInfo info_;
     std::map<uint32_t, std::string> errors_;
