@@ -12,6 +12,14 @@
 #include "chains/eth/transaction.h"
 #include "chains/rpc/json_fields.h"
 
+// The account-proof verifier (chains/eth/proof.h) is used once it is on the branch.
+#if __has_include("chains/eth/proof.h")
+#include "chains/eth/proof.h"
+#define VIGIL_DEVNET_HAS_PROOF 1
+#else
+#define VIGIL_DEVNET_HAS_PROOF 0
+#endif
+
 namespace vigil::testing {
 
 using eth::abi::Value;
@@ -806,12 +814,38 @@ Result<OutputRootPreimage> DevnetClient::output_at(std::string_view l2_name, uin
     OutputRootPreimage out;
     VIGIL_TRY(out.state_root, rpc::field_hash(b, "stateRoot"));
     VIGIL_TRY(out.latest_block_hash, rpc::field_hash(b, "hash"));
-    // The node's storageHash is taken as it is: the account proof is not verified against
-    // stateRoot here (chains/eth/proof.h, which will do that, is not on this branch yet).
     VIGIL_TRY(Json proof,
               r->call("eth_getProof", Json::array({l2->message_passer.to_hex(), Json::array(),
                                                    eth::to_quantity(block)})));
+#if VIGIL_DEVNET_HAS_PROOF
+    // As op-node does: the storage root only counts once the account proof of the message
+    // passer verifies against the header's state root.
+    eth::AccountProof account;
+    account.address = l2->message_passer;
+    VIGIL_TRY(account.claimed.nonce, rpc::field_uint64(proof, "nonce"));
+    VIGIL_TRY(account.claimed.balance, rpc::field_u256(proof, "balance"));
+    VIGIL_TRY(account.claimed.storage_root, rpc::field_hash(proof, "storageHash"));
+    VIGIL_TRY(account.claimed.code_hash, rpc::field_hash(proof, "codeHash"));
+    if (!proof.contains("accountProof") || !proof["accountProof"].is_array())
+        return fail("eth_getProof: no accountProof");
+    for (const Json& node : proof["accountProof"]) {
+        if (!node.is_string()) return fail("eth_getProof: account proof node is not a string");
+        VIGIL_TRY(eth::Bytes bytes, eth::from_hex(node.get<std::string>()));
+        account.account_proof.push_back(std::move(bytes));
+    }
+    auto verified = eth::verify_account_proof(out.state_root, account);
+    if (!verified.ok())
+        return fail("devnet: " + l2->name + " block " + std::to_string(block) +
+                    ": message passer account proof: " + verified.error().message);
+    if (!verified->exists)
+        return fail("devnet: " + l2->name + " has no message passer at block " +
+                    std::to_string(block));
+    out.message_passer_storage_root = verified->account.storage_root;
+#else
+    // chains/eth/proof.h is not on this branch: the node's storageHash is taken as it is,
+    // without checking the account proof against stateRoot.
     VIGIL_TRY(out.message_passer_storage_root, rpc::field_hash(proof, "storageHash"));
+#endif
     return out;
 }
 
