@@ -10,6 +10,8 @@ namespace {
 constexpr std::string_view kNamespace = "listener";
 // Kept block hashes beyond the window, so that a sparse backfill still has an ancestor.
 constexpr size_t kMinCheckpoints = 2;
+// Committed steps during which the range stays below a size the node refused.
+constexpr uint32_t kCeilingSteps = 32;
 
 std::string encode_ref(const BlockRef& r) {
     return core::be_key(r.number) + std::string(r.hash.bytes.begin(), r.hash.bytes.end());
@@ -234,7 +236,8 @@ Result<Listener::RangeRead> Listener::read_range(rpc::RpcClient& rpc, uint64_t f
             break;
         }
         if (!calls_for_smaller_range(fetched.error()) || read.to == from) return fetched.error();
-        read.range = std::max<uint64_t>(1, (read.to - from + 1) / 2);
+        read.failed_range = read.to - from + 1;
+        read.range = std::max<uint64_t>(1, read.failed_range / 2);
         read.to = from + read.range - 1;
     }
     VIGIL_CHECK(block_ref(rpc, from, &read.first_parent));
@@ -293,6 +296,10 @@ Result<Listener::StepResult> Listener::step() {
         range_ = read.range;
         log_.debug("shrank log range", {{"range", range_}});
     }
+    if (read.failed_range > 0) {
+        range_ceiling_ = std::max<uint64_t>(1, read.failed_range - 1);
+        ceiling_steps_ = kCeilingSteps;
+    }
     const uint64_t to = read.to;
     // Read the next range while this one is checked, handed over and committed.
     if (to < confirmed) start_prefetch(to + 1, confirmed);
@@ -335,7 +342,12 @@ Result<Listener::StepResult> Listener::step() {
     VIGIL_CHECK(store_.commit(batch));
 
     cursor_ = to_after;
-    range_ = std::min<uint64_t>(chain_.max_block_range, range_ + std::max<uint64_t>(1, range_ / 2));
+    uint64_t limit = chain_.max_block_range;
+    if (ceiling_steps_ > 0) {
+        limit = std::min(limit, range_ceiling_);
+        --ceiling_steps_;
+    }
+    range_ = std::max<uint64_t>(1, std::min<uint64_t>(limit, range_ + std::max<uint64_t>(1, range_ / 2)));
     {
         std::lock_guard<std::mutex> lock(mu_);
         status_.cursor = cursor_;

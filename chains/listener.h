@@ -128,7 +128,8 @@ class Listener {
         BlockRef to_before, to_after;
         eth::Hash32 first_parent;
         std::vector<ConfirmedLog> logs;
-        uint64_t range = 0;  // the range size that worked (after any shrinking)
+        uint64_t range = 0;         // the range size that worked (after any shrinking)
+        uint64_t failed_range = 0;  // the last size refused as too large (0: none)
     };
     // Reads [from, at most from + range - 1 (and <= limit)], shrinking the range on
     // "too many results"-like errors. Uses only `rpc` and constant members, so it can
@@ -156,6 +157,10 @@ class Listener {
     std::optional<BlockRef> cursor_;
     uint64_t range_;
     uint64_t known_confirmed_ = 0;  // confirmed height at the last head check
+    // After a range was refused as too large, growth stays below it for a while instead
+    // of probing the node's limit on every other request.
+    uint64_t range_ceiling_ = 0;
+    uint32_t ceiling_steps_ = 0;
 
     // While a range is being processed and committed, the next one is read on another
     // thread with its own client (RpcClient is single-threaded), so the node's time and

@@ -42,6 +42,10 @@ std::string describe_rpc_error(const Json& err) {
         auto msg = err.find("message");
         if (msg != err.end() && msg->is_string())
             out += ": " + msg->get<std::string>().substr(0, 500);
+        // Revert data (e.g. a custom error's selector) is often only in `data`.
+        auto data = err.find("data");
+        if (data != err.end() && data->is_string())
+            out += " (data " + data->get<std::string>().substr(0, 1024) + ")";
     } else {
         out += ": " + err.dump().substr(0, 200);
     }

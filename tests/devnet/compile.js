@@ -13,7 +13,7 @@ if (!out) {
 }
 const dir = path.join(__dirname, 'contracts');
 const sources = {};
-for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.sol')).sort()) {
+for (const f of (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((f) => f.endsWith('.sol')).sort()) {
   sources[f] = { content: fs.readFileSync(path.join(dir, f), 'utf8') };
 }
 if (Object.keys(sources).length === 0) {

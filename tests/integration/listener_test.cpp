@@ -340,13 +340,17 @@ TEST(Listener, FaultyEndpointsLoseNothing) {
     // 500s, 429s, truncated and garbled answers on a third of the requests.
     std::mt19937 rng(7);
     std::mutex rng_mu;
+    int too_many = 0;
     (*proxy)->set_policy([&](const rpc::Json& req) {
         std::lock_guard<std::mutex> lock(rng_mu);
         if (req.is_object() && req.value("method", "") == "eth_getLogs") {
             const auto& f = req["params"][0];
             uint64_t from = *eth::parse_quantity(f["fromBlock"].get<std::string>());
             uint64_t to = *eth::parse_quantity(f["toBlock"].get<std::string>());
-            if (to - from + 1 > 4) return Fault::of(Fault::Kind::rpc_error);
+            if (to - from + 1 > 4) {
+                ++too_many;
+                return Fault::of(Fault::Kind::rpc_error);
+            }
         }
         switch (rng() % 12) {
             case 0:
@@ -385,7 +389,10 @@ TEST(Listener, FaultyEndpointsLoseNothing) {
     t.join();
     EXPECT_EQ(consumer.values(), expected);
     EXPECT_GT((*proxy)->faults(), 10u);
-    EXPECT_LE(listener.status().range, 4u);
+    // The range shrank to what the endpoint accepts and stayed there instead of probing
+    // the limit on every other request (about 16 ranges of 4 blocks were needed).
+    EXPECT_GT(too_many, 0);
+    EXPECT_LE(too_many, 12);
 }
 
 TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {

@@ -426,6 +426,9 @@ Result<std::unique_ptr<Devnet>> Devnet::start(const DevnetOptions& options) {
                   r->call("eth_getCode", Json::array({l2.message_passer.to_hex(), "latest"})));
         if (!code.is_string() || code.get<std::string>() != runtime_hex)
             return fail("devnet: " + l2.name + ": the message passer code was not installed");
+        // Anvil applies anvil_setCode to its state without a new header; mine one so that
+        // every block from here on commits to the predeploy (block 0's state root does not).
+        VIGIL_CHECK(r->call("anvil_mine", Json::array({"0x1"})));
     }
 
     // Factory and portal per L2 on L1, sent back to back with consecutive nonces (so interval
