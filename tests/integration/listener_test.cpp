@@ -407,7 +407,7 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
             d.send(kEmitter, testing::emitter_calldata(kPerCall, i * kPerCall), 8'000'000).ok());
     ASSERT_TRUE(d.mine(2).ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 1);
-    config.max_block_range = 3;  // ~600 logs per committed step
+    config.max_block_range = 2;  // ~400 logs per committed step
     const auto store_dir = dir.path / "store";
 
     // Kill the backfilling process at random points 8 times, then let it finish.
@@ -435,7 +435,7 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
         if (run == 8) {
             waitpid(pid, &status, 0);
         } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 200));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 50));
         }
         if (run < 8 && waitpid(pid, &status, WNOHANG) == 0) {
             kill(pid, SIGKILL);
