@@ -18,6 +18,9 @@ int run_config(const std::vector<std::string>& args);
 // `vigil status`: chains, cursors and endpoints (see status_cmd.cpp).
 int run_status(const std::vector<std::string>& args);
 
+// `vigil verify check`: a one-shot output-root audit (see verify_cmd.cpp).
+int run_verify(const std::vector<std::string>& args);
+
 // The config path from `--config FILE` in args, else $VIGIL_CONFIG.
 std::optional<std::string> config_path_from(const std::vector<std::string>& args);
 

@@ -17,6 +17,7 @@ void print_usage(std::ostream& out) {
            "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
            "  status    chains, cursors and endpoint health (vigil status --config FILE [--json])\n"
+           "  verify    audit an L2 block's output root (vigil verify check --help)\n"
            "  version   print the version\n";
 }
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     if (command == "eth") return vigil::cmd::run_eth(args);
     if (command == "config") return vigil::cmd::run_config(args);
     if (command == "status") return vigil::cmd::run_status(args);
+    if (command == "verify") return vigil::cmd::run_verify(args);
     if (command == "version") {
         std::cout << "vigil " << vigil::cmd::kVersion << "\n";
         return 0;

@@ -1,0 +1,144 @@
+// `vigil verify check --config FILE --rollup NAME --l2-block N [--claim H] [--json]`: a
+// one-shot audit of one L2 block's output root, recomputed from proved L2 data.
+//
+// Exit codes: 0 computed (and, with --claim, the claim matches), 3 the claim does not
+// match (invalid), 2 cannot judge yet or the L2 answers failed their proofs
+// (unverifiable), 1 usage or configuration errors.
+#include <iostream>
+
+#include "chains/rpc/http_client.h"
+#include "cmd/vigil/commands.h"
+#include "core/config.h"
+#include "verifier/output_root.h"
+
+namespace vigil::cmd {
+namespace {
+
+constexpr int kExitInvalid = 3;
+constexpr int kExitUnjudged = 2;
+
+int usage(std::ostream& out, int code) {
+    out << "usage: vigil verify check --config FILE --rollup NAME --l2-block N [--claim HASH] [--json]\n"
+           "  Recomputes the output root of L2 block N from the rollup's L2 chain: the header must\n"
+           "  hash to its hash and the message passer's account proof must verify against its state\n"
+           "  root. With --claim, compares. Exit: 0 ok/valid, 3 invalid, 2 not yet or unverifiable,\n"
+           "  1 usage.\n";
+    return code;
+}
+
+}  // namespace
+
+int run_verify(const std::vector<std::string>& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") return usage(args.empty() ? std::cerr : std::cout, args.empty() ? 1 : 0);
+    if (args[0] != "check") {
+        std::cerr << "vigil verify: unknown command '" << args[0] << "' (the daemon mode comes with the verifier)\n";
+        return 1;
+    }
+    std::string rollup_name, claim_text;
+    std::optional<uint64_t> l2_block;
+    bool json = false;
+    for (size_t i = 1; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= args.size()) return std::nullopt;
+            return args[++i];
+        };
+        if (a == "--help" || a == "-h") return usage(std::cout, 0);
+        if (a == "--json") {
+            json = true;
+        } else if (a == "--config") {
+            if (!value()) return usage(std::cerr, 1);
+        } else if (a == "--rollup") {
+            auto v = value();
+            if (!v) return usage(std::cerr, 1);
+            rollup_name = *v;
+        } else if (a == "--l2-block") {
+            auto v = value();
+            if (!v) return usage(std::cerr, 1);
+            auto n = eth::parse_quantity(*v);
+            if (!n) {
+                std::cerr << "vigil verify check: --l2-block: " << n.error().message << "\n";
+                return 1;
+            }
+            l2_block = *n;
+        } else if (a == "--claim") {
+            auto v = value();
+            if (!v) return usage(std::cerr, 1);
+            claim_text = *v;
+        } else {
+            std::cerr << "vigil verify check: unexpected argument '" << a << "'\n";
+            return 1;
+        }
+    }
+    if (rollup_name.empty() || !l2_block) return usage(std::cerr, 1);
+    std::optional<eth::Hash32> claim;
+    if (!claim_text.empty()) {
+        auto h = eth::Hash32::from_hex(claim_text);
+        if (!h) {
+            std::cerr << "vigil verify check: --claim: " << h.error().message << "\n";
+            return 1;
+        }
+        claim = *h;
+    }
+    auto path = config_path_from(args);
+    if (!path) {
+        std::cerr << "vigil verify check: no config given (--config FILE or VIGIL_CONFIG)\n";
+        return 1;
+    }
+    auto cfg = core::load_config(*path);
+    if (!cfg) {
+        std::cerr << "vigil verify check: " << cfg.error().message << "\n";
+        return 1;
+    }
+    const core::RollupConfig* rollup = cfg->rollup(rollup_name);
+    if (!rollup) {
+        std::cerr << "vigil verify check: no rollup named '" << rollup_name << "' in verifier.rollups\n";
+        return 1;
+    }
+    const core::ChainConfig* l2 = cfg->chain(rollup->l2_chain);
+    rpc::RpcClientOptions o;
+    o.chain = l2->name;
+    o.urls = l2->rpc;
+    o.expected_chain_id = l2->chain_id;
+    o.timeout = std::chrono::milliseconds(l2->request_timeout_ms);
+    o.requests_per_second = l2->requests_per_second;
+    rpc::RpcClient client(o);
+    if (Status s = client.connect(); !s.ok()) {
+        std::cerr << "vigil verify check: " << s.error().message << "\n";
+        return kExitUnjudged;
+    }
+    verifier::OutputRootSource source(client, l2->finality);
+    auto in = source.compute(*l2_block);
+    if (!in) {
+        const char* kind = in.error().code == verifier::kNotYet ? "not-yet"
+                           : in.error().code == verifier::kUnverifiable ? "unverifiable"
+                                                                         : "error";
+        if (json)
+            std::cout << rpc::Json{{"rollup", rollup_name}, {"l2_block", *l2_block}, {"verdict", kind}, {"reason", in.error().message}}.dump() << "\n";
+        else
+            std::cout << "verdict: " << kind << "\nreason: " << in.error().message << "\n";
+        return kExitUnjudged;
+    }
+    std::string verdict = "computed";
+    if (claim) verdict = *claim == in->output_root ? "valid" : "invalid";
+    if (json) {
+        rpc::Json j = {{"rollup", rollup_name},
+                       {"l2_block", *l2_block},
+                       {"output_root", in->output_root.to_hex()},
+                       {"state_root", in->state_root.to_hex()},
+                       {"message_passer_storage_root", in->message_passer_storage_root.to_hex()},
+                       {"block_hash", in->block_hash.to_hex()},
+                       {"verdict", verdict}};
+        if (claim) j["claim"] = claim->to_hex();
+        std::cout << j.dump() << "\n";
+    } else {
+        std::cout << "rollup: " << rollup_name << "\nl2 block: " << *l2_block << "\nstate root: " << in->state_root.to_hex()
+                  << "\nmessage passer storage root: " << in->message_passer_storage_root.to_hex()
+                  << "\nblock hash: " << in->block_hash.to_hex() << "\noutput root: " << in->output_root.to_hex() << "\n";
+        if (claim) std::cout << "claim: " << claim->to_hex() << "\n";
+        std::cout << "verdict: " << verdict << "\n";
+    }
+    return verdict == "invalid" ? kExitInvalid : 0;
+}
+
+}  // namespace vigil::cmd
