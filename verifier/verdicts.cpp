@@ -1,0 +1,126 @@
+#include "verifier/verdicts.h"
+
+#include "chains/rpc/json_fields.h"
+
+namespace vigil::verifier {
+namespace {
+
+constexpr std::string_view kNamespace = "verdicts";
+
+std::string record_key(std::string_view rollup, const eth::Address& game) {
+    return "game/" + std::string(rollup) + "/" + game.to_hex();
+}
+std::string open_key(std::string_view rollup, uint64_t index, const eth::Address& game) {
+    return "open/" + std::string(rollup) + "/" + core::be_key(index) + game.to_hex();
+}
+bool is_open(Verdict v) { return v == Verdict::pending || v == Verdict::unverifiable; }
+
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+    switch (v) {
+        case Verdict::pending: return "pending";
+        case Verdict::valid: return "valid";
+        case Verdict::invalid: return "invalid";
+        case Verdict::unverifiable: return "unverifiable";
+    }
+    return "pending";
+}
+
+std::string encode_verdict(const VerdictRecord& r) {
+    const Proposal& p = r.proposal;
+    rpc::Json j = {{"rollup", p.rollup},
+                   {"game", p.game.to_hex()},
+                   {"gameType", p.game_type},
+                   {"gameIndex", p.game_index},
+                   {"rootClaim", p.root_claim.to_hex()},
+                   {"l2Block", p.l2_block},
+                   {"l1Block", p.l1_block},
+                   {"l1Tx", p.l1_tx.to_hex()},
+                   {"verdict", verdict_name(r.verdict)},
+                   {"reason", r.reason},
+                   {"decidedAt", r.decided_at_ms}};
+    if (r.computed) {
+        j["computed"] = {{"outputRoot", r.computed->output_root.to_hex()},
+                         {"stateRoot", r.computed->state_root.to_hex()},
+                         {"messagePasserStorageRoot", r.computed->message_passer_storage_root.to_hex()},
+                         {"blockHash", r.computed->block_hash.to_hex()}};
+    }
+    return j.dump();
+}
+
+Result<VerdictRecord> decode_verdict(std::string_view text) {
+    VIGIL_TRY(rpc::Json j, rpc::parse_json(text));
+    VerdictRecord r;
+    Proposal& p = r.proposal;
+    VIGIL_TRY(p.rollup, rpc::field_string(j, "rollup"));
+    VIGIL_TRY(p.game, rpc::field_address(j, "game"));
+    VIGIL_TRY(uint64_t type, rpc::field_uint64(j, "gameType"));
+    p.game_type = static_cast<uint32_t>(type);
+    VIGIL_TRY(p.game_index, rpc::field_uint64(j, "gameIndex"));
+    VIGIL_TRY(p.root_claim, rpc::field_hash(j, "rootClaim"));
+    VIGIL_TRY(p.l2_block, rpc::field_uint64(j, "l2Block"));
+    VIGIL_TRY(p.l1_block, rpc::field_uint64(j, "l1Block"));
+    VIGIL_TRY(p.l1_tx, rpc::field_hash(j, "l1Tx"));
+    VIGIL_TRY(std::string v, rpc::field_string(j, "verdict"));
+    if (v == "pending") r.verdict = Verdict::pending;
+    else if (v == "valid") r.verdict = Verdict::valid;
+    else if (v == "invalid") r.verdict = Verdict::invalid;
+    else if (v == "unverifiable") r.verdict = Verdict::unverifiable;
+    else return fail("verdict record: unknown verdict '" + v + "'");
+    if (j.contains("reason")) {
+        VIGIL_TRY(r.reason, rpc::field_string(j, "reason"));
+    }
+    if (!j.contains("decidedAt") || !j["decidedAt"].is_number_integer()) return fail("verdict record: bad decidedAt");
+    r.decided_at_ms = j["decidedAt"].get<int64_t>();
+    if (j.contains("computed")) {
+        const rpc::Json& c = j["computed"];
+        OutputRootInputs in;
+        in.l2_block = p.l2_block;
+        VIGIL_TRY(in.output_root, rpc::field_hash(c, "outputRoot"));
+        VIGIL_TRY(in.state_root, rpc::field_hash(c, "stateRoot"));
+        VIGIL_TRY(in.message_passer_storage_root, rpc::field_hash(c, "messagePasserStorageRoot"));
+        VIGIL_TRY(in.block_hash, rpc::field_hash(c, "blockHash"));
+        r.computed = in;
+    }
+    return r;
+}
+
+void VerdictStore::stage(const VerdictRecord& r, core::WriteBatch& batch) const {
+    const Proposal& p = r.proposal;
+    batch.put(kNamespace, record_key(p.rollup, p.game), encode_verdict(r));
+    if (is_open(r.verdict))
+        batch.put(kNamespace, open_key(p.rollup, p.game_index, p.game), "");
+    else
+        batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
+}
+
+Result<std::optional<VerdictRecord>> VerdictStore::get(std::string_view rollup, const eth::Address& game) const {
+    VIGIL_TRY(auto text, store_.get(kNamespace, record_key(rollup, game)));
+    if (!text) return std::optional<VerdictRecord>();
+    VIGIL_TRY(VerdictRecord r, decode_verdict(*text));
+    return std::optional<VerdictRecord>(std::move(r));
+}
+
+Result<Verdict> VerdictStore::verdict(std::string_view rollup, const eth::Address& game) const {
+    VIGIL_TRY(auto r, get(rollup, game));
+    return r ? r->verdict : Verdict::pending;
+}
+
+Result<std::vector<VerdictRecord>> VerdictStore::open(std::string_view rollup) const {
+    std::vector<eth::Address> games;
+    const std::string prefix = "open/" + std::string(rollup) + "/";
+    VIGIL_CHECK(store_.scan(kNamespace, prefix, [&](std::string_view k, std::string_view) {
+        auto a = eth::Address::from_hex(k.substr(prefix.size() + 8));
+        if (a.ok()) games.push_back(*a);
+        return true;
+    }));
+    std::vector<VerdictRecord> out;
+    for (const auto& g : games) {
+        VIGIL_TRY(auto r, get(rollup, g));
+        if (r) out.push_back(std::move(*r));
+    }
+    return out;
+}
+
+}  // namespace vigil::verifier
