@@ -21,11 +21,17 @@ constexpr uint64_t kTxDataNonZeroGas = 16;
 constexpr uint64_t kAccessListAddressGas = 2400;
 constexpr uint64_t kAccessListStorageKeyGas = 1900;
 constexpr uint64_t kInitcodeWordGas = 2;
+// EIP-7702: PER_EMPTY_ACCOUNT_COST, charged per authorization; MAGIC, the prefix of the
+// authorization digest; SET_CODE_TX_TYPE.
+constexpr uint64_t kPerAuthorizationGas = 25000;
+constexpr uint8_t kAuthorizationMagic = 0x05;
 // Number of RLP fields of each signed form.
 constexpr size_t kLegacyFields = 9;
 constexpr size_t kAccessListFields = 11;
 constexpr size_t kDynamicFeeFields = 12;
 constexpr size_t kBlobFields = 14;
+constexpr size_t kSetCodeFields = 13;
+constexpr size_t kAuthorizationFields = 6;
 constexpr size_t kDepositFields = 8;
 
 // Offset of a list's payload, given the offset of the list's header.
@@ -141,6 +147,47 @@ class FieldReader {
         return out;
     }
 
+    Result<std::vector<Authorization>> authorization_list() {
+        const size_t list_offset = offset();
+        VIGIL_TRY(rlp::Item items, list("authorizationList"));
+        std::vector<Authorization> out;
+        rlp::ListReader entries(items, payload_offset(items, list_offset));
+        for (size_t i = 0; !entries.done(); ++i) {
+            const std::string name = "authorizationList[" + std::to_string(i) + "]";
+            const size_t entry_offset = entries.offset();
+            auto entry_item = entries.next_list();
+            if (!entry_item) return error(name, entry_item.error().message);
+            auto count = rlp::ListReader(*entry_item).count();
+            if (!count) return error(name, count.error().message);
+            if (*count != kAuthorizationFields)
+                return error(name,
+                             "an authorization has exactly 6 items, got " + std::to_string(*count));
+            rlp::ListReader entry(*entry_item, payload_offset(*entry_item, entry_offset));
+            Authorization a;
+            auto chain_id = entry.next_u256();
+            if (!chain_id) return error(name + ".chainId", chain_id.error().message);
+            a.chain_id = *chain_id;
+            auto address = entry.next_fixed<20>();
+            if (!address) return error(name + ".address", address.error().message);
+            a.address = Address(*address);
+            auto nonce = entry.next_uint64();
+            if (!nonce) return error(name + ".nonce", nonce.error().message);
+            a.nonce = *nonce;
+            auto y = entry.next_uint64();
+            if (!y) return error(name + ".yParity", y.error().message);
+            if (*y > 0xff) return error(name + ".yParity", "does not fit in 8 bits");
+            a.y_parity = static_cast<uint8_t>(*y);
+            auto r = entry.next_u256();
+            if (!r) return error(name + ".r", r.error().message);
+            a.r = *r;
+            auto s = entry.next_u256();
+            if (!s) return error(name + ".s", s.error().message);
+            a.s = *s;
+            out.push_back(a);
+        }
+        return out;
+    }
+
     // y parity, r, s of a typed transaction.
     Result<Signature> typed_signature(const DecodeOptions& options) {
         VIGIL_TRY(uint64_t y_parity, u64("yParity"));
@@ -222,6 +269,7 @@ Result<Transaction> decode_typed(TxType type, const rlp::Item& list, const Decod
     const size_t expected = type == TxType::kAccessList   ? kAccessListFields
                             : type == TxType::kDynamicFee ? kDynamicFeeFields
                             : type == TxType::kBlob       ? kBlobFields
+                            : type == TxType::kSetCode    ? kSetCodeFields
                                                           : kDepositFields;
     VIGIL_CHECK(check_field_count(type, list, expected));
     // Offsets in messages count from the start of the raw transaction (the type byte is 0).
@@ -252,8 +300,9 @@ Result<Transaction> decode_typed(TxType type, const rlp::Item& list, const Decod
         VIGIL_TRY(tx.max_fee_per_gas, f.u256("maxFeePerGas"));
     }
     VIGIL_TRY(tx.gas_limit, f.u64("gasLimit"));
-    if (type == TxType::kBlob) {
-        VIGIL_TRY(tx.to, f.address("to"));  // EIP-4844: a blob transaction cannot create
+    if (type == TxType::kBlob || type == TxType::kSetCode) {
+        // EIP-4844 and EIP-7702: these transactions cannot create a contract.
+        VIGIL_TRY(tx.to, f.address("to"));
     } else {
         VIGIL_TRY(tx.to, f.recipient("to"));
     }
@@ -264,6 +313,9 @@ Result<Transaction> decode_typed(TxType type, const rlp::Item& list, const Decod
     if (type == TxType::kBlob) {
         VIGIL_TRY(tx.max_fee_per_blob_gas, f.u256("maxFeePerBlobGas"));
         VIGIL_TRY(tx.blob_versioned_hashes, f.hash_list("blobVersionedHashes"));
+    }
+    if (type == TxType::kSetCode) {
+        VIGIL_TRY(tx.authorization_list, f.authorization_list());
     }
     VIGIL_TRY(tx.signature, f.typed_signature(options));
     VIGIL_CHECK(f.expect_end());
@@ -295,13 +347,30 @@ void encode_access_list(Bytes& out, const AccessList& list) {
     append(out, entries);
 }
 
+void encode_authorization_list(Bytes& out, const std::vector<Authorization>& list) {
+    Bytes entries;
+    for (const Authorization& a : list) {
+        Bytes entry;
+        rlp::encode_uint(entry, a.chain_id);
+        rlp::encode_bytes(entry, a.address.view());
+        rlp::encode_uint(entry, a.nonce);
+        rlp::encode_uint(entry, uint64_t{a.y_parity});
+        rlp::encode_uint(entry, a.r);
+        rlp::encode_uint(entry, a.s);
+        rlp::encode_list_header(entries, entry.size());
+        append(entries, entry);
+    }
+    rlp::encode_list_header(out, entries.size());
+    append(out, entries);
+}
+
 void encode_r_s(Bytes& out, const Signature& sig) {
     rlp::encode_uint(out, sig.r);
     rlp::encode_uint(out, sig.s);
 }
 
-// The fields of a typed transaction up to and including the access list (type 1, 2)
-// or the blob fields (type 3): the signed part.
+// The fields of a typed transaction up to and including the access list (type 1, 2),
+// the blob fields (type 3) or the authorization list (type 4): the signed part.
 void encode_typed_body(Bytes& out, const Transaction& tx) {
     rlp::encode_uint(out, tx.chain_id.value_or(0));
     rlp::encode_uint(out, tx.nonce);
@@ -323,6 +392,7 @@ void encode_typed_body(Bytes& out, const Transaction& tx) {
         rlp::encode_list_header(out, hashes.size());
         append(out, hashes);
     }
+    if (tx.type == TxType::kSetCode) encode_authorization_list(out, tx.authorization_list);
 }
 
 void encode_legacy_body(Bytes& out, const Transaction& tx) {
@@ -345,8 +415,9 @@ Bytes envelope(TxType type, const Bytes& payload) {
 }
 
 Status check_encodable(const Transaction& tx) {
-    if (tx.type == TxType::kBlob && !tx.to)
-        return fail(type_prefix(tx.type) + "field 'to': a blob transaction needs a recipient");
+    if ((tx.type == TxType::kBlob || tx.type == TxType::kSetCode) && !tx.to)
+        return fail(type_prefix(tx.type) + "field 'to': a " + tx_type_name(tx.type) +
+                    " transaction needs a recipient");
     if (tx.type != TxType::kLegacy && tx.type != TxType::kDeposit && !tx.chain_id)
         return fail(type_prefix(tx.type) + "field 'chainId': required for typed transactions");
     return {};
@@ -364,6 +435,8 @@ const char* tx_type_name(TxType type) {
             return "dynamic-fee";
         case TxType::kBlob:
             return "blob";
+        case TxType::kSetCode:
+            return "set-code";
         case TxType::kDeposit:
             return "deposit";
     }
@@ -394,6 +467,9 @@ Result<Transaction> decode_transaction(BytesView raw, DecodeOptions options) {
             break;
         case 0x03:
             type = TxType::kBlob;
+            break;
+        case 0x04:
+            type = TxType::kSetCode;
             break;
         case 0x7e:
             type = TxType::kDeposit;
@@ -468,7 +544,7 @@ Result<Hash32> transaction_hash(const Transaction& tx) {
 }
 
 Result<Transaction> sign_transaction(Transaction tx, const PrivateKey& key) {
-    if (tx.type == TxType::kBlob || tx.type == TxType::kDeposit)
+    if (tx.type == TxType::kBlob || tx.type == TxType::kSetCode || tx.type == TxType::kDeposit)
         return fail(type_prefix(tx.type) + "signing is not supported for this type");
     if (tx.type == TxType::kLegacy && tx.chain_id &&
         *tx.chain_id > (UINT64_MAX - kEip155VBase - 1) / 2)
@@ -487,6 +563,28 @@ Result<Address> recover_sender(const Transaction& tx, SRule rule) {
     return sender;
 }
 
+Hash32 authorization_signing_hash(const Authorization& auth) {
+    Bytes payload;
+    rlp::encode_uint(payload, auth.chain_id);
+    rlp::encode_bytes(payload, auth.address.view());
+    rlp::encode_uint(payload, auth.nonce);
+    Bytes message{kAuthorizationMagic};
+    append(message, rlp::wrap_list(payload));
+    return keccak256(message);
+}
+
+Result<Address> recover_authority(const Authorization& auth) {
+    if (auth.y_parity > 1)
+        return fail("authorization: yParity must be 0 or 1, got " + std::to_string(auth.y_parity));
+    Signature sig;
+    sig.r = auth.r;
+    sig.s = auth.s;
+    sig.y_parity = auth.y_parity;
+    auto authority = recover_address(authorization_signing_hash(auth), sig, SRule::kLowS);
+    if (!authority) return fail("authorization: " + authority.error().message);
+    return authority;
+}
+
 uint64_t intrinsic_gas(const Transaction& tx, const TxRules& rules) {
     uint64_t gas = kTxGas;
     if (!tx.to) gas += kTxCreateGas;
@@ -494,6 +592,7 @@ uint64_t intrinsic_gas(const Transaction& tx, const TxRules& rules) {
     for (const AccessListEntry& e : tx.access_list)
         gas += kAccessListAddressGas + kAccessListStorageKeyGas * e.storage_keys.size();
     if (!tx.to && rules.eip3860) gas += kInitcodeWordGas * ((tx.data.size() + 31) / 32);
+    gas += kPerAuthorizationGas * tx.authorization_list.size();
     return gas;
 }
 
@@ -506,7 +605,7 @@ Status validate_intrinsic(const Transaction& tx, const TxRules& rules) {
     if (tx.nonce == UINT64_MAX)
         return fail(where + "field 'nonce': must be below 2^64-1 (EIP-2681)");
     U256 fee_cap = tx.gas_price;
-    if (tx.type == TxType::kDynamicFee || tx.type == TxType::kBlob) {
+    if (tx.type == TxType::kDynamicFee || tx.type == TxType::kBlob || tx.type == TxType::kSetCode) {
         if (tx.max_priority_fee_per_gas > tx.max_fee_per_gas)
             return fail(where + "field 'maxPriorityFeePerGas': above maxFeePerGas (EIP-1559)");
         fee_cap = tx.max_fee_per_gas;
@@ -516,6 +615,10 @@ Status validate_intrinsic(const Transaction& tx, const TxRules& rules) {
         return fail(where + "gasLimit * fee cap overflows 256 bits");
     if (tx.type == TxType::kBlob && tx.blob_versioned_hashes.empty())
         return fail(where + "field 'blobVersionedHashes': at least one blob is required");
+    if (tx.type == TxType::kSetCode && tx.authorization_list.empty())
+        return fail(where +
+                    "field 'authorizationList': at least one authorization is required "
+                    "(EIP-7702)");
     if (!tx.to && rules.eip3860 && tx.data.size() > kMaxInitcodeSize)
         return fail(where + "field 'data': initcode of " + std::to_string(tx.data.size()) +
                     " bytes exceeds " + std::to_string(kMaxInitcodeSize) + " (EIP-3860)");

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <iostream>
 #include <map>
 
 #include "chains/eth/rlp.h"
@@ -155,21 +154,6 @@ TEST(HeaderVectors, OptimismGoerliHeaders) {
     }
     EXPECT_EQ(valid, 1);
     EXPECT_EQ(rejected, 3);
-}
-
-// blocks/optimism-goerli/blocks/ holds full transaction objects: checking them needs the
-// transaction encodings (transactionsRoot), which another module provides.
-TEST(HeaderVectors, OptimismGoerliBlocksNeedTransactions) {
-    VIGIL_VECTOR_PATH(dir, "blocks/optimism-goerli/blocks");
-    int cases = 0;
-    for (const auto& meta_path : test::list_files(dir, "_metadata.json")) {
-        std::cout << "skipped blocks/optimism-goerli/blocks/"
-                  << test::load_json(meta_path).at("name").get<std::string>()
-                  << ": needs transaction encoding (transactionsRoot), not in this module\n";
-        ++cases;
-    }
-    EXPECT_EQ(cases, 7);
-    GTEST_SKIP() << cases << " cases need transaction encoding";
 }
 
 // A Prague header built field by field; the shape checks and strict decoding.
