@@ -77,7 +77,7 @@ fuzz: fuzz-build
 
 ## fuzz-smoke: each target briefly on its corpus (part of make test).
 fuzz-smoke: fuzz-build
-	FUZZ_SECONDS=10 tests/fuzz/run.sh $(BUILD_FUZZ)
+	FUZZ_SECONDS=5 tests/fuzz/run.sh $(BUILD_FUZZ)
 
 ## bench: the Google Benchmark suites (figures, never pass/fail).
 bench: build

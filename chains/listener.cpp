@@ -347,7 +347,8 @@ Result<Listener::StepResult> Listener::step() {
         limit = std::min(limit, range_ceiling_);
         --ceiling_steps_;
     }
-    range_ = std::max<uint64_t>(1, std::min<uint64_t>(limit, range_ + std::max<uint64_t>(1, range_ / 2)));
+    range_ = std::max<uint64_t>(
+        1, std::min<uint64_t>(limit, range_ + std::max<uint64_t>(1, range_ / 2)));
     {
         std::lock_guard<std::mutex> lock(mu_);
         status_.cursor = cursor_;

@@ -269,22 +269,29 @@ Result<RollupConfig> parse_rollup(const Reader& r, const YAML::Node& node, const
                               "l2_output_oracle", "challenge", "signer", "webhook_url", "mode"}));
     RollupConfig rc;
     for (const char* required : {"name", "l1_chain", "l2_chain", "dispute_game_factory"})
-        if (!node[required]) return r.error(node, path, std::string("missing required key '") + required + "'");
+        if (!node[required])
+            return r.error(node, path, std::string("missing required key '") + required + "'");
     VIGIL_TRY(rc.name, r.string(node["name"], path + ".name"));
-    if (!valid_name(rc.name)) return r.error(node["name"], path + ".name", "use lowercase letters, digits, '-' and '_'");
+    if (!valid_name(rc.name))
+        return r.error(node["name"], path + ".name", "use lowercase letters, digits, '-' and '_'");
     const std::string p = "verifier.rollups." + rc.name;
     VIGIL_TRY(rc.l1_chain, r.string(node["l1_chain"], p + ".l1_chain"));
     VIGIL_TRY(rc.l2_chain, r.string(node["l2_chain"], p + ".l2_chain"));
     for (const auto* which : {&rc.l1_chain, &rc.l2_chain})
         if (!cfg.chain(*which))
-            return r.error(node[which == &rc.l1_chain ? "l1_chain" : "l2_chain"], p, "no chain named '" + *which + "' in chains");
-    if (rc.l1_chain == rc.l2_chain) return r.error(node["l2_chain"], p + ".l2_chain", "must differ from l1_chain");
-    VIGIL_TRY(rc.dispute_game_factory, address(r, node["dispute_game_factory"], p + ".dispute_game_factory"));
+            return r.error(node[which == &rc.l1_chain ? "l1_chain" : "l2_chain"], p,
+                           "no chain named '" + *which + "' in chains");
+    if (rc.l1_chain == rc.l2_chain)
+        return r.error(node["l2_chain"], p + ".l2_chain", "must differ from l1_chain");
+    VIGIL_TRY(rc.dispute_game_factory,
+              address(r, node["dispute_game_factory"], p + ".dispute_game_factory"));
     if (const YAML::Node types = node["game_types"]) {
-        if (!types.IsSequence() || types.size() == 0) return r.error(types, p + ".game_types", "expected a non-empty list");
+        if (!types.IsSequence() || types.size() == 0)
+            return r.error(types, p + ".game_types", "expected a non-empty list");
         rc.game_types.clear();
         for (size_t i = 0; i < types.size(); ++i) {
-            VIGIL_TRY(uint64_t t, r.uint(types[i], p + ".game_types[" + std::to_string(i) + "]", 0, UINT32_MAX));
+            VIGIL_TRY(uint64_t t, r.uint(types[i], p + ".game_types[" + std::to_string(i) + "]", 0,
+                                         UINT32_MAX));
             rc.game_types.push_back(static_cast<uint32_t>(t));
         }
     }
@@ -297,14 +304,18 @@ Result<RollupConfig> parse_rollup(const Reader& r, const YAML::Node& node, const
     }
     if (node["signer"]) {
         VIGIL_TRY(std::string signer, r.string(node["signer"], p + ".signer"));
-        if (!cfg.signers.count(signer)) return r.error(node["signer"], p + ".signer", "no signer named '" + signer + "' in signers");
+        if (!cfg.signers.count(signer))
+            return r.error(node["signer"], p + ".signer",
+                           "no signer named '" + signer + "' in signers");
         rc.signer = signer;
     }
-    if (rc.challenge && !rc.signer) return r.error(node, p + ".signer", "challenge: true needs a signer");
+    if (rc.challenge && !rc.signer)
+        return r.error(node, p + ".signer", "challenge: true needs a signer");
     if (node["webhook_url"]) {
         VIGIL_TRY(std::string url, r.string(node["webhook_url"], p + ".webhook_url"));
         if (!starts_with(url, "http://") && !starts_with(url, "https://"))
-            return r.error(node["webhook_url"], p + ".webhook_url", "must be an http:// or https:// URL");
+            return r.error(node["webhook_url"], p + ".webhook_url",
+                           "must be an http:// or https:// URL");
         rc.webhook_url = url;
     }
     if (node["mode"]) {
@@ -341,8 +352,8 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
     const Reader r(source_name);
     if (!root || root.IsNull()) return fail(source_name + ": the file is empty");
     try {
-        VIGIL_CHECK(
-            r.expect_map(root, "", {"store", "metrics", "admin", "log", "chains", "signers", "verifier"}));
+        VIGIL_CHECK(r.expect_map(
+            root, "", {"store", "metrics", "admin", "log", "chains", "signers", "verifier"}));
         Config cfg;
         cfg.source = source_name;
 
@@ -426,12 +437,17 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
             VIGIL_CHECK(r.expect_map(v, "verifier", {"rollups"}));
             const YAML::Node rollups = v["rollups"];
             if (!rollups || !rollups.IsSequence() || rollups.size() == 0)
-                return r.error(rollups ? rollups : v, "verifier.rollups", "expected a non-empty list of rollups");
+                return r.error(rollups ? rollups : v, "verifier.rollups",
+                               "expected a non-empty list of rollups");
             std::set<std::string> rollup_names;
             for (size_t i = 0; i < rollups.size(); ++i) {
-                VIGIL_TRY(RollupConfig rc, parse_rollup(r, rollups[i], "verifier.rollups[" + std::to_string(i) + "]", cfg));
+                VIGIL_TRY(RollupConfig rc,
+                          parse_rollup(r, rollups[i], "verifier.rollups[" + std::to_string(i) + "]",
+                                       cfg));
                 if (!rollup_names.insert(rc.name).second)
-                    return r.error(rollups[i]["name"], "verifier.rollups[" + std::to_string(i) + "].name", "duplicate rollup name '" + rc.name + "'");
+                    return r.error(rollups[i]["name"],
+                                   "verifier.rollups[" + std::to_string(i) + "].name",
+                                   "duplicate rollup name '" + rc.name + "'");
                 cfg.verifier.rollups.push_back(std::move(rc));
             }
         }

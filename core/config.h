@@ -58,7 +58,7 @@ struct RollupConfig {
     std::string l1_chain;  // a chains[].name
     std::string l2_chain;  // a chains[].name
     eth::Address dispute_game_factory;
-    std::vector<uint32_t> game_types = {0, 1};  // watched game types
+    std::vector<uint32_t> game_types = {0, 1};     // watched game types
     std::optional<eth::Address> l2_output_oracle;  // legacy proposals (OutputProposed)
     bool challenge = false;                        // attack invalid games on L1
     std::optional<std::string> signer;             // a signers name; required with challenge

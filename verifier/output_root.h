@@ -36,14 +36,14 @@ struct OutputRootInputs {
 };
 
 class OutputRootSource {
-public:
+  public:
     // `safety` decides which L2 blocks count as settled enough to judge (latest minus
     // confirmations, or the safe / finalized tag).
     OutputRootSource(rpc::RpcClient& l2, core::Finality safety);
 
     Result<OutputRootInputs> compute(uint64_t l2_block);
 
-private:
+  private:
     Result<uint64_t> settled_height();
 
     rpc::RpcClient& l2_;

@@ -19,10 +19,14 @@ bool is_open(Verdict v) { return v == Verdict::pending || v == Verdict::unverifi
 
 const char* verdict_name(Verdict v) {
     switch (v) {
-        case Verdict::pending: return "pending";
-        case Verdict::valid: return "valid";
-        case Verdict::invalid: return "invalid";
-        case Verdict::unverifiable: return "unverifiable";
+        case Verdict::pending:
+            return "pending";
+        case Verdict::valid:
+            return "valid";
+        case Verdict::invalid:
+            return "invalid";
+        case Verdict::unverifiable:
+            return "unverifiable";
     }
     return "pending";
 }
@@ -41,10 +45,11 @@ std::string encode_verdict(const VerdictRecord& r) {
                    {"reason", r.reason},
                    {"decidedAt", r.decided_at_ms}};
     if (r.computed) {
-        j["computed"] = {{"outputRoot", r.computed->output_root.to_hex()},
-                         {"stateRoot", r.computed->state_root.to_hex()},
-                         {"messagePasserStorageRoot", r.computed->message_passer_storage_root.to_hex()},
-                         {"blockHash", r.computed->block_hash.to_hex()}};
+        j["computed"] = {
+            {"outputRoot", r.computed->output_root.to_hex()},
+            {"stateRoot", r.computed->state_root.to_hex()},
+            {"messagePasserStorageRoot", r.computed->message_passer_storage_root.to_hex()},
+            {"blockHash", r.computed->block_hash.to_hex()}};
     }
     return j.dump();
 }
@@ -63,15 +68,21 @@ Result<VerdictRecord> decode_verdict(std::string_view text) {
     VIGIL_TRY(p.l1_block, rpc::field_uint64(j, "l1Block"));
     VIGIL_TRY(p.l1_tx, rpc::field_hash(j, "l1Tx"));
     VIGIL_TRY(std::string v, rpc::field_string(j, "verdict"));
-    if (v == "pending") r.verdict = Verdict::pending;
-    else if (v == "valid") r.verdict = Verdict::valid;
-    else if (v == "invalid") r.verdict = Verdict::invalid;
-    else if (v == "unverifiable") r.verdict = Verdict::unverifiable;
-    else return fail("verdict record: unknown verdict '" + v + "'");
+    if (v == "pending")
+        r.verdict = Verdict::pending;
+    else if (v == "valid")
+        r.verdict = Verdict::valid;
+    else if (v == "invalid")
+        r.verdict = Verdict::invalid;
+    else if (v == "unverifiable")
+        r.verdict = Verdict::unverifiable;
+    else
+        return fail("verdict record: unknown verdict '" + v + "'");
     if (j.contains("reason")) {
         VIGIL_TRY(r.reason, rpc::field_string(j, "reason"));
     }
-    if (!j.contains("decidedAt") || !j["decidedAt"].is_number_integer()) return fail("verdict record: bad decidedAt");
+    if (!j.contains("decidedAt") || !j["decidedAt"].is_number_integer())
+        return fail("verdict record: bad decidedAt");
     r.decided_at_ms = j["decidedAt"].get<int64_t>();
     if (j.contains("computed")) {
         const rpc::Json& c = j["computed"];
@@ -95,7 +106,8 @@ void VerdictStore::stage(const VerdictRecord& r, core::WriteBatch& batch) const 
         batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
 }
 
-Result<std::optional<VerdictRecord>> VerdictStore::get(std::string_view rollup, const eth::Address& game) const {
+Result<std::optional<VerdictRecord>> VerdictStore::get(std::string_view rollup,
+                                                       const eth::Address& game) const {
     VIGIL_TRY(auto text, store_.get(kNamespace, record_key(rollup, game)));
     if (!text) return std::optional<VerdictRecord>();
     VIGIL_TRY(VerdictRecord r, decode_verdict(*text));

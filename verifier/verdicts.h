@@ -30,7 +30,7 @@ const char* verdict_name(Verdict v);
 
 struct Proposal {
     std::string rollup;
-    eth::Address game;        // the dispute game proxy (or, for L2OutputOracle, zero)
+    eth::Address game;  // the dispute game proxy (or, for L2OutputOracle, zero)
     uint32_t game_type = 0;
     uint64_t game_index = 0;  // in the factory (or the oracle's output index)
     eth::Hash32 root_claim;
@@ -51,18 +51,19 @@ std::string encode_verdict(const VerdictRecord& record);
 Result<VerdictRecord> decode_verdict(std::string_view text);
 
 class VerdictStore {
-public:
+  public:
     explicit VerdictStore(core::Store& store) : store_(store) {}
 
     // Adds the record (and its place in the open index) to `batch`.
     void stage(const VerdictRecord& record, core::WriteBatch& batch) const;
-    Result<std::optional<VerdictRecord>> get(std::string_view rollup, const eth::Address& game) const;
+    Result<std::optional<VerdictRecord>> get(std::string_view rollup,
+                                             const eth::Address& game) const;
     // What the relayer asks: only `valid` allows a proof; unknown games are pending.
     Result<Verdict> verdict(std::string_view rollup, const eth::Address& game) const;
     // Records still open (pending or unverifiable) for `rollup`, oldest game first.
     Result<std::vector<VerdictRecord>> open(std::string_view rollup) const;
 
-private:
+  private:
     core::Store& store_;
 };
 

@@ -18,10 +18,14 @@ constexpr int kExitInvalid = 3;
 constexpr int kExitUnjudged = 2;
 
 int usage(std::ostream& out, int code) {
-    out << "usage: vigil verify check --config FILE --rollup NAME --l2-block N [--claim HASH] [--json]\n"
-           "  Recomputes the output root of L2 block N from the rollup's L2 chain: the header must\n"
-           "  hash to its hash and the message passer's account proof must verify against its state\n"
-           "  root. With --claim, compares. Exit: 0 ok/valid, 3 invalid, 2 not yet or unverifiable,\n"
+    out << "usage: vigil verify check --config FILE --rollup NAME --l2-block N [--claim HASH] "
+           "[--json]\n"
+           "  Recomputes the output root of L2 block N from the rollup's L2 chain: the header "
+           "must\n"
+           "  hash to its hash and the message passer's account proof must verify against its "
+           "state\n"
+           "  root. With --claim, compares. Exit: 0 ok/valid, 3 invalid, 2 not yet or "
+           "unverifiable,\n"
            "  1 usage.\n";
     return code;
 }
@@ -29,9 +33,11 @@ int usage(std::ostream& out, int code) {
 }  // namespace
 
 int run_verify(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") return usage(args.empty() ? std::cerr : std::cout, args.empty() ? 1 : 0);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h")
+        return usage(args.empty() ? std::cerr : std::cout, args.empty() ? 1 : 0);
     if (args[0] != "check") {
-        std::cerr << "vigil verify: unknown command '" << args[0] << "' (the daemon mode comes with the verifier)\n";
+        std::cerr << "vigil verify: unknown command '" << args[0]
+                  << "' (the daemon mode comes with the verifier)\n";
         return 1;
     }
     std::string rollup_name, claim_text;
@@ -92,7 +98,8 @@ int run_verify(const std::vector<std::string>& args) {
     }
     const core::RollupConfig* rollup = cfg->rollup(rollup_name);
     if (!rollup) {
-        std::cerr << "vigil verify check: no rollup named '" << rollup_name << "' in verifier.rollups\n";
+        std::cerr << "vigil verify check: no rollup named '" << rollup_name
+                  << "' in verifier.rollups\n";
         return 1;
     }
     const core::ChainConfig* l2 = cfg->chain(rollup->l2_chain);
@@ -110,11 +117,16 @@ int run_verify(const std::vector<std::string>& args) {
     verifier::OutputRootSource source(client, l2->finality);
     auto in = source.compute(*l2_block);
     if (!in) {
-        const char* kind = in.error().code == verifier::kNotYet ? "not-yet"
+        const char* kind = in.error().code == verifier::kNotYet         ? "not-yet"
                            : in.error().code == verifier::kUnverifiable ? "unverifiable"
-                                                                         : "error";
+                                                                        : "error";
         if (json)
-            std::cout << rpc::Json{{"rollup", rollup_name}, {"l2_block", *l2_block}, {"verdict", kind}, {"reason", in.error().message}}.dump() << "\n";
+            std::cout << rpc::Json{{"rollup", rollup_name},
+                                   {"l2_block", *l2_block},
+                                   {"verdict", kind},
+                                   {"reason", in.error().message}}
+                             .dump()
+                      << "\n";
         else
             std::cout << "verdict: " << kind << "\nreason: " << in.error().message << "\n";
         return kExitUnjudged;
@@ -132,9 +144,11 @@ int run_verify(const std::vector<std::string>& args) {
         if (claim) j["claim"] = claim->to_hex();
         std::cout << j.dump() << "\n";
     } else {
-        std::cout << "rollup: " << rollup_name << "\nl2 block: " << *l2_block << "\nstate root: " << in->state_root.to_hex()
+        std::cout << "rollup: " << rollup_name << "\nl2 block: " << *l2_block
+                  << "\nstate root: " << in->state_root.to_hex()
                   << "\nmessage passer storage root: " << in->message_passer_storage_root.to_hex()
-                  << "\nblock hash: " << in->block_hash.to_hex() << "\noutput root: " << in->output_root.to_hex() << "\n";
+                  << "\nblock hash: " << in->block_hash.to_hex()
+                  << "\noutput root: " << in->output_root.to_hex() << "\n";
         if (claim) std::cout << "claim: " << claim->to_hex() << "\n";
         std::cout << "verdict: " << verdict << "\n";
     }

@@ -16,7 +16,7 @@ namespace {
 using testing::Fault;
 
 class OutputRootTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         testing::AnvilOptions o;
         o.chain_id = 901;
@@ -29,7 +29,11 @@ protected:
         // Some sentMessages entries, so that the storage root is a real trie.
         for (int i = 1; i <= 5; ++i) {
             std::string slot = eth::keccak256(std::string_view(std::to_string(i))).to_hex();
-            ASSERT_TRUE(d.rpc().call("anvil_setStorageAt", rpc::Json::array({passer, slot, "0x" + std::string(63, '0') + "1"})).ok());
+            ASSERT_TRUE(
+                d.rpc()
+                    .call("anvil_setStorageAt",
+                          rpc::Json::array({passer, slot, "0x" + std::string(63, '0') + "1"}))
+                    .ok());
         }
         ASSERT_TRUE(d.mine(5).ok());
     }
@@ -43,7 +47,9 @@ protected:
         o.backoff_base = std::chrono::milliseconds(1);
         return o;
     }
-    static core::Finality latest() { return core::Finality{core::Finality::Kind::confirmations, 0}; }
+    static core::Finality latest() {
+        return core::Finality{core::Finality::Kind::confirmations, 0};
+    }
 
     std::unique_ptr<testing::AnvilProcess> anvil_;
 };
@@ -56,12 +62,15 @@ TEST_F(OutputRootTest, MatchesTheNodesOwnFields) {
     ASSERT_TRUE(in.ok()) << in.error().message;
     // Independently: the node's own block hash, state root and storageHash.
     auto block = l2.call("eth_getBlockByNumber", rpc::Json::array({"0x4", false}));
-    auto proof = l2.call("eth_getProof", rpc::Json::array({eth::opstack::message_passer_address().to_hex(), rpc::Json::array(), "0x4"}));
+    auto proof =
+        l2.call("eth_getProof", rpc::Json::array({eth::opstack::message_passer_address().to_hex(),
+                                                  rpc::Json::array(), "0x4"}));
     ASSERT_TRUE(block.ok() && proof.ok());
     EXPECT_EQ(in->block_hash.to_hex(), (*block)["hash"].get<std::string>());
     EXPECT_EQ(in->state_root.to_hex(), (*block)["stateRoot"].get<std::string>());
     EXPECT_EQ(in->message_passer_storage_root.to_hex(), (*proof)["storageHash"].get<std::string>());
-    EXPECT_NE(in->message_passer_storage_root.to_hex(), "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+    EXPECT_NE(in->message_passer_storage_root.to_hex(),
+              "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
     eth::Bytes preimage(32, 0);
     eth::append(preimage, in->state_root.view());
     eth::append(preimage, in->message_passer_storage_root.view());
@@ -108,13 +117,15 @@ TEST_F(OutputRootTest, ForgedAnswersAreUnverifiableNeverAVerdict) {
     ASSERT_FALSE(altered.ok());
     EXPECT_EQ(altered.error().code, kUnverifiable) << altered.error().message;
     // A lie about the storage root, with an honest proof.
-    forge("eth_getProof", [](rpc::Json& a) { a["result"]["storageHash"] = "0x" + std::string(64, 'a'); });
+    forge("eth_getProof",
+          [](rpc::Json& a) { a["result"]["storageHash"] = "0x" + std::string(64, 'a'); });
     auto lied = source.compute(4);
     ASSERT_FALSE(lied.ok());
     EXPECT_EQ(lied.error().code, kUnverifiable) << lied.error().message;
     // A header whose state root was swapped: it no longer hashes to its hash.
     forge("eth_getBlockByNumber", [](rpc::Json& a) {
-        if (a["result"].is_object() && a["result"]["number"] == "0x4") a["result"]["stateRoot"] = "0x" + std::string(64, 'b');
+        if (a["result"].is_object() && a["result"]["number"] == "0x4")
+            a["result"]["stateRoot"] = "0x" + std::string(64, 'b');
     });
     auto swapped = source.compute(4);
     ASSERT_FALSE(swapped.ok());

@@ -41,11 +41,14 @@ TEST(VerifyCheck, AuditsOneBlockAgainstTheDevnet) {
     char tmpl[] = "/tmp/vigil-verify-XXXXXX";
     std::filesystem::path dir = mkdtemp(tmpl);
     const std::string config = (dir / "vigil.yaml").string();
-    std::ofstream(config) << (*devnet)->info().vigil_yaml() << "verifier:\n  rollups:\n    - name: " << l2.name
+    std::ofstream(config) << (*devnet)->info().vigil_yaml()
+                          << "verifier:\n  rollups:\n    - name: " << l2.name
                           << "\n      l1_chain: l1\n      l2_chain: " << l2.name
-                          << "\n      dispute_game_factory: \"" << l2.dispute_game_factory.to_hex() << "\"\n";
-    const std::string vigil = std::string(VIGIL_BINARY_DIR) + "/vigil verify check --json --config " + config +
-                              " --rollup " + l2.name;
+                          << "\n      dispute_game_factory: \"" << l2.dispute_game_factory.to_hex()
+                          << "\"\n";
+    const std::string vigil = std::string(VIGIL_BINARY_DIR) +
+                              "/vigil verify check --json --config " + config + " --rollup " +
+                              l2.name;
 
     auto [rc, out] = run(vigil + " --l2-block " + std::to_string(block));
     ASSERT_EQ(rc, 0) << out;
@@ -57,11 +60,13 @@ TEST(VerifyCheck, AuditsOneBlockAgainstTheDevnet) {
     EXPECT_EQ(j["block_hash"], truth->latest_block_hash.to_hex());
     EXPECT_EQ(j["verdict"], "computed");
 
-    auto [rc_valid, valid] = run(vigil + " --l2-block " + std::to_string(block) + " --claim " + truth->root().to_hex());
+    auto [rc_valid, valid] =
+        run(vigil + " --l2-block " + std::to_string(block) + " --claim " + truth->root().to_hex());
     EXPECT_EQ(rc_valid, 0) << valid;
     EXPECT_NE(valid.find("\"verdict\":\"valid\""), std::string::npos) << valid;
 
-    auto [rc_invalid, invalid] = run(vigil + " --l2-block " + std::to_string(block) + " --claim 0x" + std::string(64, 'e'));
+    auto [rc_invalid, invalid] =
+        run(vigil + " --l2-block " + std::to_string(block) + " --claim 0x" + std::string(64, 'e'));
     EXPECT_EQ(rc_invalid, 3) << invalid;
     EXPECT_NE(invalid.find("\"verdict\":\"invalid\""), std::string::npos) << invalid;
 

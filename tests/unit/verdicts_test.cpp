@@ -8,7 +8,7 @@ namespace vigil::verifier {
 namespace {
 
 class VerdictsTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/vigil-verdicts-XXXXXX";
         dir_ = mkdtemp(tmpl);
