@@ -9,8 +9,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/devnet.h"
 #include "tests/support/fault_proxy.h"
@@ -139,6 +141,34 @@ class ChallengerTest : public ::testing::Test {
         EXPECT_TRUE(r.ok()) << r.error().message;
         return r.value_or(ChallengerRound{});
     }
+    // Anvil mines a sent transaction asynchronously: rounds until `done` holds (bounded),
+    // summed. Each round sends what the chain allows at that moment, so how the work
+    // spreads over rounds depends on timing; the sums do not.
+    ChallengerRound poll_until(const std::function<bool()>& done) {
+        ChallengerRound sum;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ADD_FAILURE() << "poll_until: condition not reached in 20 s";
+                break;
+            }
+            const ChallengerRound r = poll();
+            sum.attacks_confirmed += r.attacks_confirmed;
+            sum.attacks_reverted += r.attacks_reverted;
+            sum.resolve_txs += r.resolve_txs;
+            sum.games_finished += r.games_finished;
+            sum.unexpected_outcomes += r.unexpected_outcomes;
+            sum.credit_claims += r.credit_claims;
+            sum.forgotten += r.forgotten;
+            sum.errors += r.errors;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return sum;
+    }
+    void wait_mined(const TxRecord& r) {
+        auto receipt = client_->wait_receipt("l1", r.attempts.back().hash);
+        ASSERT_TRUE(receipt.ok()) << receipt.error().message;
+    }
     // Wei the signer paid in gas for the transaction with `id`, if it was sent.
     eth::U256 gas_cost(const std::string& id) {
         auto r = sender_->find(id);
@@ -199,6 +229,7 @@ TEST_F(ChallengerTest, AttacksOnceResolvesAndCollectsTheBonds) {
     EXPECT_EQ(attack->id, "challenge/" + rollup_.name + "/" + bad->game.to_hex());
     EXPECT_EQ(attack->to, bad->game);
     EXPECT_EQ(attack->value, devnet_->options().move_bond);
+    wait_mined(*attack);
     EXPECT_EQ(nonce(), nonce_before + 1);
     ASSERT_EQ(claim_count(bad->game), 2u);
     auto claim = verifier::read_claim(*l1_, bad->game, 1);
@@ -234,20 +265,12 @@ TEST_F(ChallengerTest, AttacksOnceResolvesAndCollectsTheBonds) {
 
     // Clocks out: both games resolve (children first), as their claims say.
     ASSERT_TRUE(client_->increase_time("l1", devnet_->options().max_clock_duration_secs + 1).ok());
-    size_t resolve_txs = 0, finished = 0;
-    for (int i = 0; i < 10 && (status(bad->game) == verifier::kGameInProgress ||
-                               status(good->game) == verifier::kGameInProgress);
-         ++i) {
-        r = poll();
-        resolve_txs += r.resolve_txs;
-        finished += r.games_finished;
-        EXPECT_EQ(r.errors, 0u);
-        EXPECT_EQ(r.credit_claims, 0u);
-    }
+    ChallengerRound sum = poll_until([&] {
+        return status(bad->game) != verifier::kGameInProgress &&
+               status(good->game) != verifier::kGameInProgress;
+    });
     EXPECT_EQ(status(bad->game), verifier::kGameChallengerWins);
     EXPECT_EQ(status(good->game), verifier::kGameDefenderWins);
-    EXPECT_EQ(resolve_txs, 5u);  // resolveClaim 1, 0, resolve; resolveClaim 0, resolve
-    EXPECT_EQ(finished, 0u);     // seen by the next round
     const eth::U256 init_bond = devnet_->options().init_bond;
     const eth::U256 move_bond = devnet_->options().move_bond;
     auto owed = verifier::read_credit(*l1_, bad->game, signer_);
@@ -258,24 +281,24 @@ TEST_F(ChallengerTest, AttacksOnceResolvesAndCollectsTheBonds) {
     EXPECT_EQ(verifier::read_credit(*l1_, good->game, proposer->address()).value(), init_bond);
 
     // The credit is claimed, and the settled games are forgotten.
-    size_t claims = 0, forgotten = 0;
-    for (int i = 0; i < 10 && (challenger_->tracking(bad->game).value() ||
-                               challenger_->tracking(good->game).value());
-         ++i) {
-        r = poll();
-        claims += r.credit_claims;
-        forgotten += r.forgotten;
-        finished += r.games_finished;
-        EXPECT_EQ(r.unexpected_outcomes, 0u);
-        EXPECT_EQ(r.errors, 0u);
-    }
-    EXPECT_EQ(finished, 2u);
-    EXPECT_EQ(claims, 1u);
-    EXPECT_EQ(forgotten, 2u);
+    r = poll_until([&] {
+        return !challenger_->tracking(bad->game).value() &&
+               !challenger_->tracking(good->game).value();
+    });
+    EXPECT_EQ(sum.resolve_txs + r.resolve_txs, 5u);  // resolveClaim 1, 0, resolve; 0, resolve
+    EXPECT_EQ(sum.games_finished + r.games_finished, 2u);
+    EXPECT_EQ(sum.credit_claims + r.credit_claims, 1u);
+    EXPECT_EQ(sum.forgotten + r.forgotten, 2u);
+    EXPECT_EQ(sum.unexpected_outcomes + r.unexpected_outcomes, 0u);
+    EXPECT_EQ(sum.errors + r.errors, 0u);
     EXPECT_FALSE(challenger_->tracking(bad->game).value());
     EXPECT_FALSE(challenger_->tracking(good->game).value());
     EXPECT_TRUE(verifier::read_credit(*l1_, bad->game, signer_)->is_zero());
     // Every wei accounted for: the init bond won, the move bond back, minus gas.
+    for (int i = 0; i < 500 && sender_->in_flight() > 0; ++i) {
+        ASSERT_TRUE(sender_->poll().ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     const eth::U256 gas = gas_costs_of(bad->game, 2) + gas_costs_of(good->game, 1);
     EXPECT_EQ(balance(signer_), balance_before + init_bond - gas);
     const uint64_t nonce_after = nonce();
@@ -331,11 +354,16 @@ TEST_F(ChallengerTest, DoesNotAttackWhatIsAlreadyDecided) {
     EXPECT_EQ(nonce(), nonce_before);
 
     // The resolved invalid game is an alarm once seen by poll(); the other two resolve.
-    size_t unexpected = 0;
-    for (int i = 0; i < 6; ++i) unexpected += poll().unexpected_outcomes;
+    ChallengerRound sum = poll_until([&] {
+        return !challenger_->tracking(countered->game).value() &&
+               !challenger_->tracking(resolved->game).value() &&
+               !challenger_->tracking(expired->game).value();
+    });
     EXPECT_EQ(status(countered->game), verifier::kGameChallengerWins);
     EXPECT_EQ(status(expired->game), verifier::kGameDefenderWins);
-    EXPECT_EQ(unexpected, 2u);  // invalid roots that won: `resolved` and `expired`
+    EXPECT_EQ(sum.unexpected_outcomes, 2u);  // invalid roots that won: `resolved`, `expired`
+    EXPECT_EQ(sum.credit_claims, 0u);
+    EXPECT_EQ(sum.errors, 0u);
     EXPECT_EQ(log_count("ALARM: game resolved against our verdict"), 2u);
     // The other challenger's win pays them, not us: nothing to claim, all forgotten.
     EXPECT_FALSE(challenger_->tracking(countered->game).value());
@@ -367,14 +395,10 @@ TEST_F(ChallengerTest, AnAttackRevertedOnInclusionIsAnAlarmNotARetry) {
     auto again = challenger_->challenge(invalid);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->state, TxRecord::State::reverted);
-    size_t reverted = 0, unexpected = 0;
-    for (int i = 0; i < 4; ++i) {
-        r = poll();
-        reverted += r.attacks_reverted;
-        unexpected += r.unexpected_outcomes;
-    }
-    EXPECT_EQ(reverted, 0u);
-    EXPECT_EQ(unexpected, 1u);
+    const ChallengerRound sum =
+        poll_until([&] { return !challenger_->tracking(bad->game).value(); });
+    EXPECT_EQ(sum.attacks_reverted, 0u);
+    EXPECT_EQ(sum.unexpected_outcomes, 1u);
     EXPECT_EQ(status(bad->game), verifier::kGameDefenderWins);
     EXPECT_EQ(claim_count(bad->game), 1u);
     EXPECT_EQ(nonce(), nonce_after_attack + 2);  // resolveClaim(0), resolve(); no attack
