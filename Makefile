@@ -83,7 +83,9 @@ $(BUILD)/chart-render: tools/chart-render/main.go | chart-deps
 
 $(PROMTOOL):
 	@mkdir -p $(dir $@)
-	cd $(dir $@) && rm -f prometheus_*.deb && apt-get download -qq prometheus && \
+	cd $(dir $@) && rm -f prometheus_*.deb && \
+	  { apt-get download -qq prometheus || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && apt-get download -qq prometheus; }; } && \
 	  dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > promtool.tmp && \
 	  chmod +x promtool.tmp && mv promtool.tmp promtool && rm -f prometheus_*.deb
 
