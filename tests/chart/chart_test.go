@@ -729,6 +729,8 @@ func TestRequiredValues(t *testing.T) {
 			"signers.relayer.existingSecret is required"},
 		{"signer without components", realChains + "signers: {relayer: {existingSecret: k}}\n",
 			"signers.relayer.components is required"},
+		{"signer mounted nowhere", realChains + "signers: {relayer: {existingSecret: k, components: []}}\n",
+			"signers.relayer.components is empty"},
 		{"signer in an unknown component", realChains + "signers: {relayer: {existingSecret: k, components: [relay]}}\n",
 			"signers.relayer.components: relay is not relayer or verifier"},
 		{"no chains", "config: {chains: null}\n", "config.chains is required"},

@@ -79,6 +79,9 @@ checking each entry. Call with (dict "root" $ "component" "relayer").
 {{- end -}}
 {{- $_ := required (printf "signers.%s.existingSecret is required: the name of a Secret holding the V3 keystore and its password" $name) $s.existingSecret -}}
 {{- $components := required (printf "signers.%s.components is required: [relayer], [verifier] or both (each key only where it signs)" $name) $s.components -}}
+{{- if not $components -}}
+{{- fail (printf "signers.%s.components is empty: the key would be mounted nowhere" $name) -}}
+{{- end -}}
 {{- range $components -}}
 {{- if not (has . (list "relayer" "verifier")) -}}
 {{- fail (printf "signers.%s.components: %v is not relayer or verifier" $name .) -}}
