@@ -17,7 +17,14 @@ DEB_PACKAGES := build-essential cmake pkg-config git \
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
   clang-16 libclang-rt-16-dev clang-format jq
 
-.PHONY: deps devnet-tools devnet-contracts build test unit asan fuzz fuzz-smoke bench lint format clean
+# What `make chart-test` needs: Go, sprig and yaml.v3 from Debian (the chart renderer and
+# its test build offline in GOPATH mode), and promtool, extracted from Debian's
+# prometheus package without installing it (the package would start a server).
+CHART_PACKAGES := golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
+GO_OFFLINE   := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/go-cache
+PROMTOOL     := $(BUILD)/tools/promtool
+
+.PHONY: deps devnet-tools devnet-contracts build test unit asan fuzz fuzz-smoke bench lint format clean chart-deps chart-test
 
 ## deps: install the Debian packages that are missing (needs root or sudo).
 deps:
@@ -55,8 +62,39 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 ## test: everything CI must pass.
-test: build devnet-tools devnet-contracts fuzz-smoke
+test: build devnet-tools devnet-contracts fuzz-smoke chart-test
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+## chart-deps: the Debian packages chart-test needs (needs root or sudo).
+chart-deps:
+	@missing=$$(for p in $(CHART_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "chart-deps: installing $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/chart-render: tools/chart-render/main.go | chart-deps
+	@mkdir -p $(dir $@)
+	$(GO_OFFLINE) go build -o $@ ./tools/chart-render
+
+$(PROMTOOL):
+	@mkdir -p $(dir $@)
+	cd $(dir $@) && rm -f prometheus_*.deb && \
+	  { apt-get download -qq prometheus || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && apt-get download -qq prometheus; }; } && \
+	  dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > promtool.tmp && \
+	  chmod +x promtool.tmp && mv promtool.tmp promtool && rm -f prometheus_*.deb
+
+## chart-test: render charts/vigil for several value sets and check the objects, the
+## rendered configs (with build/vigil when built) and the alerts (promtool).
+chart-test: $(BUILD)/chart-render $(PROMTOOL)
+	VIGIL_BIN=$$( [ -x $(BUILD)/vigil ] && echo $(abspath $(BUILD)/vigil) ) \
+	  CHART_RENDER=$(abspath $(BUILD)/chart-render) PROMTOOL=$(abspath $(PROMTOOL)) \
+	  $(GO_OFFLINE) go test -count=1 ./tests/chart/
 
 ## asan: the unit tests under ASan + UBSan.
 asan: deps devnet-tools
