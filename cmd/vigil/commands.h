@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "core/version.h"
+
 namespace vigil::cmd {
 
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = core::kVersion;
 
 // `vigil eth …`: the Ethereum toolbox (see eth_cmd.cpp).
 int run_eth(const std::vector<std::string>& args);
