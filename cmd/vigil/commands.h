@@ -17,6 +17,9 @@ int run_eth(const std::vector<std::string>& args);
 // `vigil config check`: validates a config file (see config_cmd.cpp).
 int run_config(const std::vector<std::string>& args);
 
+// `vigil keys new | address`: V3 keystore files (see keys_cmd.cpp).
+int run_keys(const std::vector<std::string>& args);
+
 // `vigil status`: chains, cursors and endpoints (see status_cmd.cpp).
 int run_status(const std::vector<std::string>& args);
 

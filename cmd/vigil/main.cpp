@@ -16,6 +16,7 @@ void print_usage(std::ostream& out) {
            "  config    check a config file (vigil config check --config FILE)\n"
            "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
+           "  keys      V3 keystores: vigil keys new --out FILE | vigil keys address FILE\n"
            "  status    chains, cursors and endpoint health (vigil status --config FILE [--json])\n"
            "  verify    audit an L2 block's output root (vigil verify check --help)\n"
            "  version   print the version\n";
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (command == "eth") return vigil::cmd::run_eth(args);
     if (command == "config") return vigil::cmd::run_config(args);
+    if (command == "keys") return vigil::cmd::run_keys(args);
     if (command == "status") return vigil::cmd::run_status(args);
     if (command == "verify") return vigil::cmd::run_verify(args);
     if (command == "version") {
