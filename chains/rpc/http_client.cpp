@@ -52,6 +52,8 @@ std::string describe_rpc_error(const Json& err) {
     return out;
 }
 
+}  // namespace
+
 // Validates one JSON-RPC response object against the id we sent.
 Result<Json> take_result(Json& item, uint64_t id) {
     if (!item.is_object()) return fail("answer is not a JSON object", kMalformed);
@@ -64,8 +66,6 @@ Result<Json> take_result(Json& item, uint64_t id) {
     if (result == item.end()) return fail("answer has neither result nor error", kMalformed);
     return std::move(*result);
 }
-
-}  // namespace
 
 struct RpcClient::Endpoint {
     std::string url;
@@ -270,7 +270,8 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
     VIGIL_CHECK(with_failover(body, what, [&](std::string& raw) -> Status {
         answer = Json::parse(raw, nullptr, false);
         if (answer.is_discarded())
-            return fail("malformed JSON answer (" + std::to_string(raw.size()) + " bytes)", kMalformed);
+            return fail("malformed JSON answer (" + std::to_string(raw.size()) + " bytes)",
+                        kMalformed);
         return {};
     }));
     return answer;
@@ -329,7 +330,8 @@ Status RpcClient::call_raw(const std::string& method, Json params, const RawPars
     Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
     Status s = with_failover(req.dump(), method, [&](std::string& raw) { return parse(raw, id); });
     if (!s.ok() && s.error().code == kRpcError)
-        return fail("chain " + options_.chain + ": " + method + ": " + s.error().message, kRpcError);
+        return fail("chain " + options_.chain + ": " + method + ": " + s.error().message,
+                    kRpcError);
     return s;
 }
 

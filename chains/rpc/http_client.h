@@ -89,7 +89,8 @@ class RpcClient {
     // object) and return an error with code kMalformed for an answer that is not a valid
     // response (it is then retried on the next endpoint), kRpcError for the node's
     // refusal, or success once it has taken what it needs.
-    using RawParser = std::function<Status(std::string_view body, uint64_t id)>;
+    // The body string may be grown (e.g. reserved for a parser's padding).
+    using RawParser = std::function<Status(std::string& body, uint64_t id)>;
     Status call_raw(const std::string& method, Json params, const RawParser& parse);
 
     std::vector<EndpointStatus> status() const;
@@ -119,5 +120,9 @@ class RpcClient {
 // Strips userinfo, path and query from a URL for logs ("https://host:port"), since
 // providers put API keys there.
 std::string redact_url(const std::string& url);
+
+// The `result` of a parsed JSON-RPC answer to request `id`: kMalformed when it is not a
+// valid response to it, kRpcError (with the node's code and message) for an error object.
+Result<Json> take_result(Json& answer, uint64_t id);
 
 }  // namespace vigil::rpc
