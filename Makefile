@@ -14,7 +14,7 @@ export VIGIL_VECTORS ?= $(abspath $(CURDIR)/../shared/vectors)
 DEB_PACKAGES := build-essential cmake pkg-config git \
   libcurl4-openssl-dev libwebsocketpp-dev libboost-dev libasio-dev \
   libleveldb-dev libsnappy-dev libsecp256k1-dev libyaml-cpp-dev prometheus-cpp-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libcrypto++-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libcrypto++-dev \
   clang-16 libclang-rt-16-dev clang-format jq
 
 # What `make chart-test` needs: Go, sprig and yaml.v3 from Debian (the chart renderer and

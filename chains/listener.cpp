@@ -63,29 +63,6 @@ Result<std::vector<std::pair<std::string, BlockRef>>> stored_cursors(const core:
     return out;
 }
 
-Result<ConfirmedLog> parse_log(const rpc::Json& e) {
-    ConfirmedLog log;
-    if (rpc::has_field(e, "removed") && e["removed"].is_boolean() && e["removed"].get<bool>())
-        return fail("log marked removed");
-    VIGIL_TRY(log.block_number, rpc::field_uint64(e, "blockNumber"));
-    VIGIL_TRY(log.block_hash, rpc::field_hash(e, "blockHash"));
-    VIGIL_TRY(log.tx_index, rpc::field_uint64(e, "transactionIndex"));
-    VIGIL_TRY(log.tx_hash, rpc::field_hash(e, "transactionHash"));
-    VIGIL_TRY(log.log_index, rpc::field_uint64(e, "logIndex"));
-    VIGIL_TRY(log.address, rpc::field_address(e, "address"));
-    VIGIL_TRY(log.data, rpc::field_bytes(e, "data"));
-    auto topics = e.find("topics");
-    if (topics == e.end() || !topics->is_array()) return fail("field 'topics': expected an array");
-    if (topics->size() > 4) return fail("field 'topics': more than 4 topics");
-    for (const auto& t : *topics) {
-        if (!t.is_string()) return fail("field 'topics': expected strings");
-        auto h = eth::Hash32::from_hex(t.get<std::string>());
-        if (!h) return fail("field 'topics': " + h.error().message);
-        log.topics.push_back(*h);
-    }
-    return log;
-}
-
 Listener::Listener(const core::ChainConfig& chain, std::string consumer_id, LogFilter filter,
                    rpc::RpcClient& rpc, core::Store& store, LogConsumer& consumer, core::Logger log)
     : chain_(chain),
@@ -187,25 +164,22 @@ Result<std::vector<ConfirmedLog>> Listener::fetch_logs(rpc::RpcClient& rpc, uint
         }
         filter["topics"] = topics;
     }
-    VIGIL_TRY(rpc::Json answer, rpc.call("eth_getLogs", rpc::Json::array({filter})));
-    if (!answer.is_array())
-        return fail("chain " + chain_.name + ": eth_getLogs answer is not an array",
-                    rpc::kMalformed);
+    // The answer is decoded straight from the body (simdjson, no JSON tree) when it is a
+    // plain success, else by the tree parser that names the problem; either way a bad
+    // answer is kMalformed and the client tries the next endpoint.
     std::vector<ConfirmedLog> logs;
-    logs.reserve(answer.size());
-    for (size_t i = 0; i < answer.size(); ++i) {
-        auto log = parse_log(answer[i]);
-        if (!log)
-            return fail("chain " + chain_.name + ": eth_getLogs entry " + std::to_string(i) + ": " +
-                            log.error().message,
-                        rpc::kMalformed);
-        if (log->block_number < from || log->block_number > to)
+    VIGIL_CHECK(rpc.call_raw("eth_getLogs", rpc::Json::array({filter}),
+                             [&](std::string& body, uint64_t id) -> Status {
+                                 if (rpc::parse_logs_answer_fast(body, id, logs)) return {};
+                                 VIGIL_TRY(logs, rpc::parse_logs_answer(body, id));
+                                 return {};
+                             }));
+    for (const ConfirmedLog& log : logs)
+        if (log.block_number < from || log.block_number > to)
             return fail("chain " + chain_.name + ": eth_getLogs returned block " +
-                            std::to_string(log->block_number) + " outside [" +
-                            std::to_string(from) + ", " + std::to_string(to) + "]",
+                            std::to_string(log.block_number) + " outside [" + std::to_string(from) +
+                            ", " + std::to_string(to) + "]",
                         rpc::kMalformed);
-        logs.push_back(std::move(*log));
-    }
     std::sort(logs.begin(), logs.end(), [](const ConfirmedLog& a, const ConfirmedLog& b) {
         return a.block_number != b.block_number ? a.block_number < b.block_number
                                                 : a.log_index < b.log_index;

@@ -33,6 +33,7 @@
 #include "chains/eth/address.h"
 #include "chains/eth/bytes.h"
 #include "chains/rpc/http_client.h"
+#include "chains/rpc/logs_answer.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/store.h"
@@ -50,16 +51,8 @@ struct BlockRef {
     friend bool operator==(const BlockRef&, const BlockRef&) = default;
 };
 
-struct ConfirmedLog {
-    uint64_t block_number = 0;
-    eth::Hash32 block_hash;
-    uint64_t tx_index = 0;
-    eth::Hash32 tx_hash;
-    uint64_t log_index = 0;
-    eth::Address address;
-    std::vector<eth::Hash32> topics;
-    eth::Bytes data;
-};
+// A confirmed log: every position field of an eth_getLogs entry, checked.
+using ConfirmedLog = rpc::LogEntry;
 
 // What a listener feeds. Both calls add writes to `batch`, which the listener commits
 // with its cursor; returning an error aborts the batch (nothing is committed) and the
@@ -181,6 +174,8 @@ Result<std::vector<std::pair<std::string, BlockRef>>> stored_cursors(const core:
                                                                      const std::string& chain);
 
 // Parses one eth_getLogs entry.
-Result<ConfirmedLog> parse_log(const rpc::Json& entry);
+inline Result<ConfirmedLog> parse_log(const rpc::Json& entry) {
+    return rpc::parse_log_entry(entry);
+}
 
 }  // namespace vigil::chains

@@ -52,6 +52,8 @@ std::string describe_rpc_error(const Json& err) {
     return out;
 }
 
+}  // namespace
+
 // Validates one JSON-RPC response object against the id we sent.
 Result<Json> take_result(Json& item, uint64_t id) {
     if (!item.is_object()) return fail("answer is not a JSON object", kMalformed);
@@ -64,8 +66,6 @@ Result<Json> take_result(Json& item, uint64_t id) {
     if (result == item.end()) return fail("answer has neither result nor error", kMalformed);
     return std::move(*result);
 }
-
-}  // namespace
 
 struct RpcClient::Endpoint {
     std::string url;
@@ -266,6 +266,19 @@ void RpcClient::mark_failed(Endpoint& ep, const std::string& why) {
 }
 
 Result<Json> RpcClient::with_failover(const std::string& body, const std::string& what) {
+    Json answer;
+    VIGIL_CHECK(with_failover(body, what, [&](std::string& raw) -> Status {
+        answer = Json::parse(raw, nullptr, false);
+        if (answer.is_discarded())
+            return fail("malformed JSON answer (" + std::to_string(raw.size()) + " bytes)",
+                        kMalformed);
+        return {};
+    }));
+    return answer;
+}
+
+Status RpcClient::with_failover(const std::string& body, const std::string& what,
+                                const std::function<Status(std::string& raw)>& accept) {
     Error last = fail("no attempt made", kNoEndpoint);
     for (int attempt = 0; attempt < std::max(1, options_.max_attempts); ++attempt) {
         if (attempt > 0) {
@@ -291,14 +304,14 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
         else
             raw = checked.error();
         if (raw.ok()) {
-            Json answer = Json::parse(raw.value(), nullptr, false);
-            if (!answer.is_discarded()) {
+            Status accepted = accept(raw.value());
+            if (accepted.ok() || accepted.error().code != kMalformed) {
+                // An answer (or a refusal the node meant): the endpoint works.
                 ep->healthy = true;
                 ep->consecutive_failures = 0;
-                return answer;
+                return accepted;
             }
-            raw = fail("malformed JSON answer (" + std::to_string(raw.value().size()) + " bytes)",
-                       kMalformed);
+            raw = accepted.error();
         }
         // The endpoint failed: rest it, re-check its chain id before it is used again,
         // and move on to the next one.
@@ -310,6 +323,16 @@ Result<Json> RpcClient::with_failover(const std::string& body, const std::string
                     std::to_string(std::max(1, options_.max_attempts)) +
                     " attempts: " + last.message,
                 last.code);
+}
+
+Status RpcClient::call_raw(const std::string& method, Json params, const RawParser& parse) {
+    const uint64_t id = next_id_++;
+    Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+    Status s = with_failover(req.dump(), method, [&](std::string& raw) { return parse(raw, id); });
+    if (!s.ok() && s.error().code == kRpcError)
+        return fail("chain " + options_.chain + ": " + method + ": " + s.error().message,
+                    kRpcError);
+    return s;
 }
 
 Result<Json> RpcClient::call(const std::string& method, Json params) {

@@ -83,6 +83,16 @@ class RpcClient {
     // could not be done; each inner Result is that call's result or JSON-RPC error.
     Result<std::vector<Result<Json>>> batch(const std::vector<RpcCall>& calls);
 
+    // One call whose answer is parsed by the caller straight from the HTTP body (for
+    // large answers such as eth_getLogs, where building a JSON tree costs more than the
+    // fetch). `parse(body, id)` must check the JSON-RPC envelope (the id, an error
+    // object) and return an error with code kMalformed for an answer that is not a valid
+    // response (it is then retried on the next endpoint), kRpcError for the node's
+    // refusal, or success once it has taken what it needs.
+    // The body string may be grown (e.g. reserved for a parser's padding).
+    using RawParser = std::function<Status(std::string& body, uint64_t id)>;
+    Status call_raw(const std::string& method, Json params, const RawParser& parse);
+
     std::vector<EndpointStatus> status() const;
     const RpcClientOptions& options() const { return options_; }
 
@@ -91,6 +101,10 @@ class RpcClient {
     Result<std::string> post(Endpoint& ep, const std::string& body);
     // Runs `attempt` on endpoints with retries/failover; `attempt` returns the raw body.
     Result<Json> with_failover(const std::string& body, const std::string& what);
+    // Sends `body` with retries and failover until `accept` takes an answer (ok) or
+    // refuses it with a code other than kMalformed (returned as is).
+    Status with_failover(const std::string& body, const std::string& what,
+                         const std::function<Status(std::string& raw)>& accept);
     Status check_chain_id(Endpoint& ep);
     Endpoint* pick_endpoint();
     void mark_failed(Endpoint& ep, const std::string& why);
@@ -106,5 +120,9 @@ class RpcClient {
 // Strips userinfo, path and query from a URL for logs ("https://host:port"), since
 // providers put API keys there.
 std::string redact_url(const std::string& url);
+
+// The `result` of a parsed JSON-RPC answer to request `id`: kMalformed when it is not a
+// valid response to it, kRpcError (with the node's code and message) for an error object.
+Result<Json> take_result(Json& answer, uint64_t id);
 
 }  // namespace vigil::rpc
