@@ -17,7 +17,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libcurl4-openssl-dev libwebsocketpp-dev libboost-dev libasio-dev \
       libleveldb-dev libsnappy-dev libsecp256k1-dev libyaml-cpp-dev prometheus-cpp-dev \
-      libgtest-dev libgmock-dev libssl-dev nlohmann-json3-dev \
+      libgtest-dev libgmock-dev libssl-dev nlohmann-json3-dev libsimdjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -33,7 +33,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates \
       libcurl4 libleveldb1d libsnappy1v5 libsecp256k1-1 libyaml-cpp0.7 libssl3 \
-      libprometheus-cpp-core1.0 \
+      libprometheus-cpp-core1.0 libsimdjson14 \
  && rm -rf /var/lib/apt/lists/*
 # uid/gid 10001: the chart's podSecurityContext runs as the same ids.
 RUN groupadd --system --gid 10001 vigil \
