@@ -314,6 +314,7 @@ Result<Listener::StepResult> Listener::step() {
                 batch.erase(kNamespace, key("cp/") + core::be_key(checkpoints[i]));
     }
     VIGIL_CHECK(store_.commit(batch));
+    consumer_.on_committed();
 
     cursor_ = to_after;
     uint64_t limit = chain_.max_block_range;
@@ -376,6 +377,7 @@ Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
     else
         batch.erase(kNamespace, key("cursor"));
     VIGIL_CHECK(store_.commit(batch));
+    consumer_.on_committed();
     log_.warn("reorg", {{"reason", why},
                         {"orphaned_from", first_orphaned},
                         {"old_cursor", cursor_ ? cursor_->number : 0},

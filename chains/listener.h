@@ -68,6 +68,10 @@ class LogConsumer {
     // Blocks from `first_orphaned` on were replaced by a reorg: drop what was derived
     // from them. Their replacements will be offered through on_confirmed.
     virtual Status on_reorg(uint64_t first_orphaned, core::WriteBatch& batch) = 0;
+    // The batch of the last on_confirmed/on_reorg call is durable: act on what it
+    // decided (send, notify, publish metrics). Not called when the commit failed; the
+    // same input is then offered again.
+    virtual void on_committed() {}
 };
 
 struct ListenerStatus {

@@ -23,10 +23,10 @@ namespace vigil::chains {
 
 // Error::code values of this module (keystore errors keep their eth::KeystoreError code).
 enum SignerError : int {
-    kSignerFileError = 5101,      // a file is missing, unreadable, too large or not regular
-    kSignerNotConfigured = 5102,  // no keystore / key_env, or key_env without dev: true
-    kSignerBadEnvKey = 5103,      // the environment variable is unset or not a key
-    kSignerFileExists = 5104,     // write_new_keystore_file would replace a file
+    kSignerFileError = 6101,      // a file is missing, unreadable, too large or not regular
+    kSignerNotConfigured = 6102,  // no keystore / key_env, or key_env without dev: true
+    kSignerBadEnvKey = 6103,      // the environment variable is unset or not a key
+    kSignerFileExists = 6104,     // write_new_keystore_file would replace a file
 };
 
 // A password held in memory. It is wiped when destroyed and is never copied; moves

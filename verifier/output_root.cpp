@@ -23,8 +23,12 @@ Result<uint64_t> OutputRootSource::settled_height() {
 }
 
 Result<OutputRootInputs> OutputRootSource::compute(uint64_t l2_block) {
-    const std::string where = "L2 block " + std::to_string(l2_block);
     VIGIL_TRY(uint64_t settled, settled_height());
+    return compute(l2_block, settled);
+}
+
+Result<OutputRootInputs> OutputRootSource::compute(uint64_t l2_block, uint64_t settled) {
+    const std::string where = "L2 block " + std::to_string(l2_block);
     if (l2_block > settled)
         return fail(where + ": the L2 node is at " + std::to_string(settled) +
                         " (at the configured safety level)",

@@ -42,10 +42,13 @@ class OutputRootSource {
     OutputRootSource(rpc::RpcClient& l2, core::Finality safety);
 
     Result<OutputRootInputs> compute(uint64_t l2_block);
+    // The same with the settled height already known (one head query for many blocks).
+    Result<OutputRootInputs> compute(uint64_t l2_block, uint64_t settled);
 
-  private:
+    // The highest L2 block the node has at the safety level.
     Result<uint64_t> settled_height();
 
+  private:
     rpc::RpcClient& l2_;
     core::Finality safety_;
 };

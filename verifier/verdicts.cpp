@@ -43,7 +43,8 @@ std::string encode_verdict(const VerdictRecord& r) {
                    {"l1Tx", p.l1_tx.to_hex()},
                    {"verdict", verdict_name(r.verdict)},
                    {"reason", r.reason},
-                   {"decidedAt", r.decided_at_ms}};
+                   {"decidedAt", r.decided_at_ms},
+                   {"seenAt", r.seen_at_ms}};
     if (r.computed) {
         j["computed"] = {
             {"outputRoot", r.computed->output_root.to_hex()},
@@ -84,6 +85,10 @@ Result<VerdictRecord> decode_verdict(std::string_view text) {
     if (!j.contains("decidedAt") || !j["decidedAt"].is_number_integer())
         return fail("verdict record: bad decidedAt");
     r.decided_at_ms = j["decidedAt"].get<int64_t>();
+    if (j.contains("seenAt")) {
+        if (!j["seenAt"].is_number_integer()) return fail("verdict record: bad seenAt");
+        r.seen_at_ms = j["seenAt"].get<int64_t>();
+    }
     if (j.contains("computed")) {
         const rpc::Json& c = j["computed"];
         OutputRootInputs in;
@@ -104,6 +109,12 @@ void VerdictStore::stage(const VerdictRecord& r, core::WriteBatch& batch) const 
         batch.put(kNamespace, open_key(p.rollup, p.game_index, p.game), "");
     else
         batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
+}
+
+void VerdictStore::erase(const VerdictRecord& r, core::WriteBatch& batch) const {
+    const Proposal& p = r.proposal;
+    batch.erase(kNamespace, record_key(p.rollup, p.game));
+    batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
 }
 
 Result<std::optional<VerdictRecord>> VerdictStore::get(std::string_view rollup,

@@ -45,6 +45,7 @@ struct VerdictRecord {
     std::optional<OutputRootInputs> computed;  // for valid / invalid
     std::string reason;                        // for pending / unverifiable
     int64_t decided_at_ms = 0;
+    int64_t seen_at_ms = 0;  // when the proposal was first recorded (confirmed on L1)
 };
 
 std::string encode_verdict(const VerdictRecord& record);
@@ -56,6 +57,8 @@ class VerdictStore {
 
     // Adds the record (and its place in the open index) to `batch`.
     void stage(const VerdictRecord& record, core::WriteBatch& batch) const;
+    // Removes the record and its index entry (a proposal orphaned by an L1 reorg).
+    void erase(const VerdictRecord& record, core::WriteBatch& batch) const;
     Result<std::optional<VerdictRecord>> get(std::string_view rollup,
                                              const eth::Address& game) const;
     // What the relayer asks: only `valid` allows a proof; unknown games are pending.

@@ -32,12 +32,12 @@ namespace vigil::eth {
 
 // Error::code values of this module.
 enum KeystoreError : int {
-    kKeystoreMalformed = 5001,        // not JSON, a field missing, mistyped or out of range
-    kKeystoreUnsupported = 5002,      // a version, cipher, KDF or parameter set we do not read
-    kKeystoreTooCostly = 5003,        // KDF parameters above the limits (memory/time bomb)
-    kKeystoreWrongPassword = 5004,    // MAC mismatch: wrong password or altered ciphertext/mac
-    kKeystoreAddressMismatch = 5005,  // the decrypted key is not the file's "address"
-    kKeystoreCryptoFailure = 5006,    // OpenSSL failed (e.g. out of memory, no entropy)
+    kKeystoreMalformed = 6001,        // not JSON, a field missing, mistyped or out of range
+    kKeystoreUnsupported = 6002,      // a version, cipher, KDF or parameter set we do not read
+    kKeystoreTooCostly = 6003,        // KDF parameters above the limits (memory/time bomb)
+    kKeystoreWrongPassword = 6004,    // MAC mismatch: wrong password or altered ciphertext/mac
+    kKeystoreAddressMismatch = 6005,  // the decrypted key is not the file's "address"
+    kKeystoreCryptoFailure = 6006,    // OpenSSL failed (e.g. out of memory, no entropy)
 };
 
 // scrypt cost parameters (RFC 7914): n = CPU/memory cost, r = block size, p = parallelism.

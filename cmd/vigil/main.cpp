@@ -18,7 +18,8 @@ void print_usage(std::ostream& out) {
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
            "  keys      V3 keystores: vigil keys new --out FILE | vigil keys address FILE\n"
            "  status    chains, cursors and endpoint health (vigil status --config FILE [--json])\n"
-           "  verify    audit an L2 block's output root (vigil verify check --help)\n"
+           "  verify    run the verifier: judge every output-root proposal, alarm and challenge\n"
+           "            (vigil verify --config FILE); one-shot audit: vigil verify check --help\n"
            "  version   print the version\n";
 }
 

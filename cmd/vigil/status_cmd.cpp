@@ -8,6 +8,7 @@
 #include "cmd/vigil/commands.h"
 #include "core/config.h"
 #include "core/store.h"
+#include "verifier/watcher.h"
 
 namespace vigil::cmd {
 namespace {
@@ -114,6 +115,17 @@ int run_status(const std::vector<std::string>& args) {
     }
     std::vector<ChainReport> reports;
     for (const auto& c : cfg->chains) reports.push_back(inspect(c, store.get()));
+    std::vector<verifier::RollupStats> rollups;
+    if (store)
+        for (const auto& rc : cfg->verifier.rollups) {
+            auto st = verifier::load_stats(*store, rc.name);
+            if (st.ok()) rollups.push_back(*st);
+        }
+    auto l2_lag = [](const verifier::RollupStats& s) {
+        return s.latest_proposed_l2 > s.latest_verified_l2
+                   ? s.latest_proposed_l2 - s.latest_verified_l2
+                   : 0;
+    };
 
     bool all_ok = true;
     if (json) {
@@ -140,6 +152,19 @@ int run_status(const std::vector<std::string>& args) {
             all_ok &= r.error.empty();
             out["chains"].push_back(c);
         }
+        out["rollups"] = rpc::Json::array();
+        for (const auto& s : rollups)
+            out["rollups"].push_back({{"name", s.rollup},
+                                      {"proposals", s.proposals},
+                                      {"pending", s.pending},
+                                      {"valid", s.valid},
+                                      {"invalid", s.invalid},
+                                      {"unverifiable", s.unverifiable},
+                                      {"challenges", s.challenges},
+                                      {"latest_proposed_l2_block", s.latest_proposed_l2},
+                                      {"latest_verified_l2_block", s.latest_verified_l2},
+                                      {"lag_l2_blocks", l2_lag(s)},
+                                      {"l1_block", s.l1_block}});
         std::cout << out.dump() << "\n";
     } else {
         if (!store) std::cout << "store: " << store_note << "\n";
@@ -163,6 +188,16 @@ int run_status(const std::vector<std::string>& args) {
                           << (e.healthy ? "healthy" : "DOWN")
                           << (e.last_error.empty() ? "" : " (" + e.last_error + ")") << "\n";
             all_ok &= r.error.empty();
+        }
+        for (const auto& s : rollups) {
+            std::cout << "rollup " << s.rollup << ": " << s.proposals << " proposals (" << s.valid
+                      << " valid, " << s.invalid << " invalid, " << s.unverifiable
+                      << " unverifiable, " << s.pending << " pending), " << s.challenges
+                      << " challenged; latest verified L2 block " << s.latest_verified_l2
+                      << ", lag " << l2_lag(s) << " L2 blocks behind the latest proposal ("
+                      << s.latest_proposed_l2 << "); L1 judged to block " << s.l1_block << "\n";
+            if (!s.last_unverifiable.empty())
+                std::cout << "  last unverifiable L2 answer: " << s.last_unverifiable << "\n";
         }
     }
     return all_ok ? 0 : 1;

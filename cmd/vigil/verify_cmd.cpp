@@ -6,10 +6,14 @@
 // (unverifiable), 1 usage or configuration errors.
 #include <iostream>
 
+#include "chains/chain_clients.h"
 #include "chains/rpc/http_client.h"
+#include "chains/signer.h"
 #include "cmd/vigil/commands.h"
+#include "cmd/vigil/daemon.h"
 #include "core/config.h"
 #include "verifier/output_root.h"
+#include "verifier/service.h"
 
 namespace vigil::cmd {
 namespace {
@@ -18,7 +22,14 @@ constexpr int kExitInvalid = 3;
 constexpr int kExitUnjudged = 2;
 
 int usage(std::ostream& out, int code) {
-    out << "usage: vigil verify check --config FILE --rollup NAME --l2-block N [--claim HASH] "
+    out << "usage: vigil verify [run] --config FILE\n"
+           "  Runs the verifier: follows every rollup of verifier.rollups on L1, judges each\n"
+           "  output-root proposal against the root recomputed from proved L2 data, alarms on\n"
+           "  invalid ones and (challenge: true) challenges them; resolves games and claims\n"
+           "  bonds. Stops cleanly on SIGTERM/SIGINT (a second signal exits at once).\n"
+           "  Exit: 0 stopped, 1 configuration or start error, 4 a fatal chain condition.\n"
+           "\n"
+           "usage: vigil verify check --config FILE --rollup NAME --l2-block N [--claim HASH] "
            "[--json]\n"
            "  Recomputes the output root of L2 block N from the rollup's L2 chain: the header "
            "must\n"
@@ -30,14 +41,54 @@ int usage(std::ostream& out, int code) {
     return code;
 }
 
+int run_verifier(const std::vector<std::string>& args) {
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") return usage(std::cout, 0);
+    for (size_t i = args[0] == "run" ? 1 : 0; i < args.size(); ++i) {
+        if (args[i] == "--config" && i + 1 < args.size()) {
+            ++i;
+            continue;
+        }
+        std::cerr << "vigil verify: unexpected argument '" << args[i] << "'\n";
+        return 1;
+    }
+    Daemon::block_signals();
+    auto d = Daemon::open("vigil verify", args);
+    if (!d) return 1;
+    verifier::VerifierService service(
+        d->config, *d->store, d->registry, d->log->with("verifier"),
+        [](const core::SignerConfig& signer) { return chains::load_signer_key(signer); }, {});
+    if (Status s = service.start(); !s.ok()) {
+        d->log->error("cannot start the verifier", {{"error", s.error().message}});
+        return 1;
+    }
+    service.add_readiness(d->readiness);
+    if (Status s = d->serve_http(); !s.ok()) {
+        d->log->error("cannot serve the operational endpoints", {{"error", s.error().message}});
+        service.request_stop();
+        (void)service.wait();
+        return 1;
+    }
+    d->wait([&] { service.request_stop(); }, [&] { return !service.running(); });
+    Status s = service.wait();
+    d->http.stop();
+    if (!s.ok()) {
+        d->log->error("verifier stopped on a fatal condition", {{"error", s.error().message}});
+        return 4;
+    }
+    d->log->info("verifier stopped");
+    return 0;
+}
+
 }  // namespace
 
 int run_verify(const std::vector<std::string>& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h")
         return usage(args.empty() ? std::cerr : std::cout, args.empty() ? 1 : 0);
+    if (args[0] == "run" || args[0].starts_with("--")) return run_verifier(args);
     if (args[0] != "check") {
         std::cerr << "vigil verify: unknown command '" << args[0]
-                  << "' (the daemon mode comes with the verifier)\n";
+                  << "' (see vigil verify --help)\n";
         return 1;
     }
     std::string rollup_name, claim_text;
@@ -103,13 +154,7 @@ int run_verify(const std::vector<std::string>& args) {
         return 1;
     }
     const core::ChainConfig* l2 = cfg->chain(rollup->l2_chain);
-    rpc::RpcClientOptions o;
-    o.chain = l2->name;
-    o.urls = l2->rpc;
-    o.expected_chain_id = l2->chain_id;
-    o.timeout = std::chrono::milliseconds(l2->request_timeout_ms);
-    o.requests_per_second = l2->requests_per_second;
-    rpc::RpcClient client(o);
+    rpc::RpcClient client(chains::rpc_options(*l2));
     if (Status s = client.connect(); !s.ok()) {
         std::cerr << "vigil verify check: " << s.error().message << "\n";
         return kExitUnjudged;

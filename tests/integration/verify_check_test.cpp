@@ -41,11 +41,7 @@ TEST(VerifyCheck, AuditsOneBlockAgainstTheDevnet) {
     char tmpl[] = "/tmp/vigil-verify-XXXXXX";
     std::filesystem::path dir = mkdtemp(tmpl);
     const std::string config = (dir / "vigil.yaml").string();
-    std::ofstream(config) << (*devnet)->info().vigil_yaml()
-                          << "verifier:\n  rollups:\n    - name: " << l2.name
-                          << "\n      l1_chain: l1\n      l2_chain: " << l2.name
-                          << "\n      dispute_game_factory: \"" << l2.dispute_game_factory.to_hex()
-                          << "\"\n";
+    std::ofstream(config) << (*devnet)->info().vigil_yaml();  // a rollup per L2
     const std::string vigil = std::string(VIGIL_BINARY_DIR) +
                               "/vigil verify check --json --config " + config + " --rollup " +
                               l2.name;

@@ -275,7 +275,7 @@ std::string signer_key_env(std::string_view role) {
 }
 
 std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::string& metrics_listen,
-                                   uint64_t confirmations) const {
+                                   uint64_t confirmations, const std::string& webhook_url) const {
     std::ostringstream y;
     y << "# Vigil config for the local devnet (written by vigil-devnet; see devnet.json).\n"
       << "# Signer keys come from the environment: export them from devnet.json's \"keys\".\n"
@@ -287,7 +287,7 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
         y << "  - name: " << c.name << "\n"
           << "    chain_id: " << c.chain_id << "\n"
           << "    rpc: " << yaml_quote(c.rpc) << "\n"
-          << "    ws: " << yaml_quote(c.ws) << "\n"
+          << (c.ws.empty() ? "" : "    ws: " + yaml_quote(c.ws) + "\n")
           << "    confirmations: " << confirmations << "\n"
           << "    poll_interval_ms: 500\n";
     };
@@ -296,6 +296,16 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
     y << "signers:\n";
     for (const char* role : {"relayer", "challenger", "proposer"})
         y << "  " << role << ":\n    key_env: " << signer_key_env(role) << "\n    dev: true\n";
+    y << "verifier:\n  rollups:\n";
+    for (const auto& l2 : l2s) {
+        y << "    - name: " << l2.name << "\n"
+          << "      l1_chain: " << l1.name << "\n"
+          << "      l2_chain: " << l2.name << "\n"
+          << "      dispute_game_factory: " << yaml_quote(l2.dispute_game_factory.to_hex()) << "\n"
+          << "      challenge: true\n"
+          << "      signer: challenger\n";
+        if (!webhook_url.empty()) y << "      webhook_url: " << yaml_quote(webhook_url) << "\n";
+    }
     return y.str();
 }
 

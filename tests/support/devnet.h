@@ -79,10 +79,11 @@ struct DevnetInfo {
     // A vigil.yaml for core/config.h: the chains (l1 and each L2 with rpc, ws and
     // `confirmations`), the store at `store_path` (relative paths resolve against the
     // yaml's directory), metrics on `metrics_listen`, and one dev signer per role reading
-    // its key from VIGIL_<ROLE>_KEY.
+    // its key from VIGIL_<ROLE>_KEY; the verifier watches every L2's factory and
+    // challenges invalid games with the challenger key (alarms to `webhook_url` if set).
     std::string vigil_yaml(const std::string& store_path = "store",
                            const std::string& metrics_listen = "127.0.0.1:9100",
-                           uint64_t confirmations = 2) const;
+                           uint64_t confirmations = 2, const std::string& webhook_url = "") const;
 
     // The L2 called `name`, or nullptr.
     const DevnetL2* l2(std::string_view name) const;

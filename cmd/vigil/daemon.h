@@ -1,0 +1,48 @@
+// What every long-running vigil command shares: the config, the store, logs, the
+// operational HTTP endpoints (/metrics, /healthz, /readyz) and signal handling.
+//
+// Signals: SIGTERM/SIGINT ask the services to stop (they finish or persist what is in
+// flight and return); a second signal exits at once, which loses nothing either,
+// since every state change is committed atomically before it is acted upon.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/health.h"
+#include "core/http_server.h"
+#include "core/log.h"
+#include "core/store.h"
+
+namespace vigil::cmd {
+
+struct Daemon {
+    std::string name;  // for messages: "vigil verify"
+    core::Config config;
+    std::unique_ptr<core::Store> store;
+    std::unique_ptr<core::Logger> log;
+    std::shared_ptr<prometheus::Registry> registry;
+    core::Readiness readiness;
+    core::HttpServer http;
+
+    // Loads the config (--config or VIGIL_CONFIG) and opens the store. Prints the
+    // error and returns nullopt on failure.
+    static std::unique_ptr<Daemon> open(const std::string& name,
+                                        const std::vector<std::string>& args);
+    // Blocks SIGTERM/SIGINT in this and every thread started afterwards; call before
+    // starting services.
+    static void block_signals();
+    // Serves the operational endpoints on config.metrics_listen.
+    Status serve_http();
+    // Waits until a signal arrives (then calls `stop` and waits for `finished`; a second
+    // signal exits at once) or `finished` turns true by itself.
+    void wait(const std::function<void()>& stop, const std::function<bool()>& finished);
+};
+
+}  // namespace vigil::cmd

@@ -1,0 +1,474 @@
+// The verifier daemon (`vigil verify`) on a real devnet: an L1 and two L2 Anvil chains
+// mining every second, proposals posted to both rollups' factories, some of them
+// invalid. Checked from the outside, the way an operator or a chain sees it: the games
+// on L1 (attacked or not, with which claim, in which block), the webhook receiver's
+// alarms, the Prometheus endpoint, and the process's exit codes.
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "chains/eth/abi.h"
+#include "chains/rpc/json_fields.h"
+#include "core/http_server.h"
+#include "tests/support/devnet.h"
+#include "tests/support/fault_proxy.h"
+#include "tests/support/process.h"
+
+namespace vigil {
+namespace {
+
+using eth::abi::Value;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr uint64_t kConfirmations = 2;
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/vigil-verifier-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+// A real HTTP endpoint that records the alarms it is sent.
+struct WebhookReceiver {
+    core::HttpServer server;
+    std::mutex mu;
+    std::vector<json> alarms;
+    WebhookReceiver() {
+        server.route("/alarm", [this](const core::HttpRequest& r) {
+            auto j = json::parse(r.body, nullptr, false);
+            std::lock_guard<std::mutex> lock(mu);
+            alarms.push_back(j);
+            return core::HttpResponse::json(200, "{}");
+        });
+        EXPECT_TRUE(server.start("127.0.0.1:0").ok());
+    }
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(server.port()) + "/alarm";
+    }
+    std::vector<json> received() {
+        std::lock_guard<std::mutex> lock(mu);
+        return alarms;
+    }
+};
+
+// Sums every sample of `name` (all label sets) in a Prometheus text page.
+double metric_sum(const std::string& page, const std::string& name,
+                  const std::string& label_filter = "") {
+    double sum = 0;
+    std::istringstream in(page);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name, 0) != 0) continue;
+        const char next = line.size() > name.size() ? line[name.size()] : '\0';
+        if (next != '{' && next != ' ') continue;
+        if (!label_filter.empty() && line.find(label_filter) == std::string::npos) continue;
+        sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return sum;
+}
+
+size_t append_body(char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+
+std::string http_get(uint16_t port, const std::string& path) {
+    std::string out;
+    CURL* c = curl_easy_init();
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    if (curl_easy_perform(c) != CURLE_OK) out.clear();
+    curl_easy_cleanup(c);
+    return out;
+}
+
+// Everything a verifier run needs: the devnet, a client of it, a config, the process.
+struct Rig {
+    TempDir dir;
+    std::unique_ptr<testing::Devnet> devnet;
+    std::unique_ptr<testing::DevnetClient> client;
+    WebhookReceiver webhook;
+    uint16_t metrics_port = 0;
+    std::filesystem::path config, output;
+    std::map<std::string, std::string> env;
+    std::optional<testing::ChildProcess> vigil;
+
+    // `l2_rpc_override`: per L2 name, the RPC URL the verifier uses instead (a proxy).
+    bool start(std::map<std::string, std::string> l2_rpc_override = {}) {
+        testing::DevnetOptions o;
+        o.l2_count = 2;
+        o.block_time_secs = 1;
+        o.max_clock_duration_secs = 3600;  // no resolution during the test
+        auto d = testing::Devnet::start(o);
+        EXPECT_TRUE(d.ok()) << d.error().message;
+        if (!d.ok()) return false;
+        devnet = std::move(d).value();
+        auto c = testing::DevnetClient::connect(devnet->info());
+        EXPECT_TRUE(c.ok()) << c.error().message;
+        if (!c.ok()) return false;
+        client = std::move(c).value();
+        testing::DevnetInfo info = devnet->info();
+        for (auto& l2 : info.l2s)
+            if (auto it = l2_rpc_override.find(l2.name); it != l2_rpc_override.end()) {
+                l2.rpc = it->second;
+                l2.ws.clear();
+            }
+        metrics_port = testing::free_tcp_port();
+        config = dir.path / "vigil.yaml";
+        output = dir.path / "vigil.log";
+        std::ofstream(config) << info.vigil_yaml(
+            "store", "127.0.0.1:" + std::to_string(metrics_port), kConfirmations, webhook.url());
+        env[testing::signer_key_env("relayer")] = info.keys.relayer;
+        env[testing::signer_key_env("challenger")] = info.keys.challenger;
+        env[testing::signer_key_env("proposer")] = info.keys.proposer;
+        return true;
+    }
+
+    void launch() {
+        auto p = testing::ChildProcess::spawn(
+            {std::string(VIGIL_BINARY_DIR) + "/vigil", "verify", "--config", config.string()}, env,
+            output);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        vigil.emplace(std::move(p).value());
+    }
+
+    std::string log() const {
+        std::ifstream in(output);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+    std::string metrics() { return http_get(metrics_port, "/metrics"); }
+
+    // Waits until the verifier has judged `n` proposals (valid + invalid).
+    bool wait_judged(double n, seconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            const std::string m = metrics();
+            if (metric_sum(m, "vigil_verifier_proposals_total", "verdict=\"valid\"") +
+                    metric_sum(m, "vigil_verifier_proposals_total", "verdict=\"invalid\"") >=
+                n)
+                return true;
+            if (vigil && !vigil->running()) return false;
+            std::this_thread::sleep_for(milliseconds(250));
+        }
+        return false;
+    }
+
+    // The persisted verdict totals (a gauge that survives restarts), summed over rollups.
+    double verdicts(const std::string& verdict) {
+        return metric_sum(metrics(), "vigil_verifier_verdicts", "verdict=\"" + verdict + "\"");
+    }
+    bool wait_verdicts(double valid, double invalid, seconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (verdicts("valid") == valid && verdicts("invalid") == invalid) return true;
+            std::this_thread::sleep_for(milliseconds(250));
+        }
+        return false;
+    }
+
+    // An L2 block that is settled under the config's confirmations and after `after`.
+    uint64_t settled_block(const std::string& l2, uint64_t after) {
+        for (;;) {
+            auto head = client->block_number(l2);
+            if (head.ok() && *head >= kConfirmations && *head - kConfirmations > after)
+                return *head - kConfirmations;
+            std::this_thread::sleep_for(milliseconds(200));
+        }
+    }
+
+    uint64_t claim_count(const eth::Address& game) {
+        auto v = client->view("l1", game, "claimDataLen()", {}, "(uint256)");
+        if (!v.ok()) return 0;
+        return static_cast<uint64_t>(
+            v->as<eth::abi::TupleValue>().items[0].as<eth::abi::UintValue>().value.low64());
+    }
+};
+
+// The L1 block of the first log of `address` with topic0 `topic` (and topic1 if set).
+std::optional<uint64_t> first_log_block(rpc::RpcClient& l1, const eth::Address& address,
+                                        const std::string& event,
+                                        std::optional<eth::Hash32> topic1 = {}) {
+    const eth::Hash32 t0 = eth::abi::event_topic(*eth::abi::parse_event_signature(event));
+    json topics = json::array({t0.to_hex()});
+    if (topic1) topics.push_back(topic1->to_hex());
+    auto logs = l1.call("eth_getLogs", json::array({{{"address", address.to_hex()},
+                                                     {"fromBlock", "0x0"},
+                                                     {"toBlock", "latest"},
+                                                     {"topics", topics}}}));
+    if (!logs.ok() || !logs->is_array() || logs->empty()) return std::nullopt;
+    auto n = rpc::field_uint64((*logs)[0], "blockNumber");
+    if (!n.ok()) return std::nullopt;
+    return *n;
+}
+
+eth::Hash32 address_topic(const eth::Address& a) {
+    eth::Hash32 t;
+    std::copy(a.bytes.begin(), a.bytes.end(), t.bytes.begin() + 12);
+    return t;
+}
+
+TEST(Verifier, FiftyProposalsOnTwoRollupsFiveInvalidCaughtAndChallengedInTime) {
+    Rig rig;
+    ASSERT_TRUE(rig.start());
+    rig.launch();
+
+    std::mt19937 rng(20261124);
+    std::set<size_t> invalid_at;
+    while (invalid_at.size() < 5) invalid_at.insert(rng() % 50);
+    std::vector<testing::OutputProposal> proposals;
+    std::map<std::string, uint64_t> last_block;
+    for (size_t i = 0; i < 50; ++i) {
+        const std::string l2 = testing::devnet_l2_name(i % 2);
+        const uint64_t block = rig.settled_block(l2, last_block[l2]);
+        last_block[l2] = block;
+        auto p = rig.client->propose(l2, block, invalid_at.contains(i));
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        proposals.push_back(*p);
+    }
+    ASSERT_TRUE(rig.wait_judged(50, seconds(60))) << rig.log();
+    // Challenges are sent right after the verdict; give the last one its block.
+    std::this_thread::sleep_for(seconds(3));
+
+    rpc::RpcClient& l1 = *rig.client->rpc("l1");
+    std::set<std::string> invalid_games;
+    for (const auto& p : proposals) {
+        const uint64_t claims = rig.claim_count(p.game);
+        if (p.valid) {
+            EXPECT_EQ(claims, 1u) << "valid game " << p.game.to_hex() << " was challenged";
+            continue;
+        }
+        invalid_games.insert(p.game.to_hex());
+        EXPECT_EQ(claims, 2u) << "invalid game " << p.game.to_hex() << " was not challenged";
+        // The counter-claim is the true output root.
+        auto c = rig.client->view("l1", p.game, "claimData(uint256)", {Value::uint(eth::U256(1))},
+                                  "(uint32,address,address,uint128,bytes32,uint128,uint128)");
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        const auto& fields = c->as<eth::abi::TupleValue>().items;
+        EXPECT_EQ(eth::to_hex(fields[4].as<eth::abi::FixedBytesValue>().bytes),
+                  p.preimage.root().to_hex());
+        // Included within 2 L1 blocks of the proposal becoming confirmed.
+        const testing::DevnetL2* l2 = rig.devnet->info().l2(p.l2);
+        auto proposed =
+            first_log_block(l1, l2->dispute_game_factory,
+                            "DisputeGameCreated(address,uint32,bytes32)", address_topic(p.game));
+        auto moved = first_log_block(l1, p.game, "Move(uint256,bytes32,address)");
+        ASSERT_TRUE(proposed && moved);
+        EXPECT_LE(*moved, *proposed + kConfirmations + 2)
+            << "game " << p.game.to_hex() << " proposed in " << *proposed << ", challenged in "
+            << *moved;
+    }
+    EXPECT_EQ(invalid_games.size(), 5u);
+
+    // Exactly those five raised an alarm.
+    std::set<std::string> alarmed;
+    for (const json& a : rig.webhook.received()) {
+        ASSERT_TRUE(a.is_object());
+        EXPECT_EQ(a.value("kind", ""), "invalid_output_root") << a.dump();
+        alarmed.insert(a.value("game", ""));
+    }
+    EXPECT_EQ(alarmed, invalid_games);
+    const std::string m = rig.metrics();
+    EXPECT_EQ(metric_sum(m, "vigil_verifier_invalid_proposals_total"), 5);
+    EXPECT_EQ(metric_sum(m, "vigil_verifier_unverifiable_total"), 0);
+    EXPECT_EQ(metric_sum(m, "vigil_verifier_proposals_total", "verdict=\"valid\""), 45);
+
+    // A clean stop on SIGTERM.
+    rig.vigil->signal(SIGTERM);
+    auto rc = rig.vigil->wait(seconds(15));
+    ASSERT_TRUE(rc.has_value()) << "did not stop on SIGTERM";
+    EXPECT_EQ(*rc, 0) << rig.log();
+}
+
+TEST(Verifier, SigkillAtRandomPointsSkipsNothingAndNeverChallengesTwice) {
+    Rig rig;
+    ASSERT_TRUE(rig.start());
+    rig.launch();
+    std::mt19937 rng(777);
+    std::set<size_t> invalid_at;
+    while (invalid_at.size() < 4) invalid_at.insert(rng() % 24);
+    std::vector<testing::OutputProposal> proposals;
+    std::map<std::string, uint64_t> last_block;
+    auto next_kill = std::chrono::steady_clock::now() + milliseconds(1500 + rng() % 3000);
+    int kills = 0;
+    for (size_t i = 0; i < 24; ++i) {
+        const std::string l2 = testing::devnet_l2_name(i % 2);
+        const uint64_t block = rig.settled_block(l2, last_block[l2]);
+        last_block[l2] = block;
+        auto p = rig.client->propose(l2, block, invalid_at.contains(i));
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        proposals.push_back(*p);
+        if (std::chrono::steady_clock::now() >= next_kill) {
+            rig.vigil->signal(SIGKILL);
+            ASSERT_TRUE(rig.vigil->wait(seconds(5)).has_value());
+            ++kills;
+            rig.launch();
+            next_kill = std::chrono::steady_clock::now() + milliseconds(1500 + rng() % 3000);
+        }
+    }
+    EXPECT_GE(kills, 3);
+    ASSERT_TRUE(rig.wait_verdicts(20, 4, seconds(60)))
+        << "valid " << rig.verdicts("valid") << ", invalid " << rig.verdicts("invalid") << "\n"
+        << rig.log();
+    std::this_thread::sleep_for(seconds(3));
+    for (const auto& p : proposals)
+        EXPECT_EQ(rig.claim_count(p.game), p.valid ? 1u : 2u) << p.game.to_hex();
+    // One attack per invalid game and nothing else: the challenger's nonce (games do not
+    // resolve during the test) counts every transaction it ever sent.
+    auto challenger = eth::PrivateKey::from_hex(rig.devnet->info().keys.challenger);
+    ASSERT_TRUE(challenger.ok());
+    auto nonce = rig.client->rpc("l1")->call(
+        "eth_getTransactionCount", json::array({challenger->address().to_hex(), "latest"}));
+    ASSERT_TRUE(nonce.ok());
+    EXPECT_EQ(eth::parse_quantity(nonce->get<std::string>()).value(), 4u);
+    rig.vigil->signal(SIGTERM);
+    EXPECT_EQ(rig.vigil->wait(seconds(15)).value_or(-1), 0) << rig.log();
+}
+
+// A forged proof node in eth_getProof answers: the verifier must blame the endpoint
+// (unverifiable, alarm) and never call the proposal invalid or challenge it.
+TEST(Verifier, ForgedL2ProofIsUnverifiableNotFraud) {
+    Rig probe;  // only for the devnet; the verifier talks to op-a through the proxy
+    ASSERT_TRUE(probe.start());
+    const testing::DevnetL2& a = probe.devnet->info().l2s[0];
+    auto proxy = testing::FaultProxy::start(a.rpc);
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    (*proxy)->set_policy([](const json& req) {
+        if (req.value("method", "") != "eth_getProof") return testing::Fault::pass_through();
+        testing::Fault f = testing::Fault::of(testing::Fault::Kind::rewrite);
+        f.rewrite = [](json& answer) {
+            auto& nodes = answer["result"]["accountProof"];
+            if (!nodes.is_array() || nodes.empty()) return;
+            std::string node = nodes[nodes.size() / 2].get<std::string>();
+            node[node.size() / 2] = node[node.size() / 2] == 'a' ? 'b' : 'a';
+            nodes[nodes.size() / 2] = node;
+        };
+        return f;
+    });
+    // Restart the rig's config against the proxy: same devnet, new config.
+    {
+        testing::DevnetInfo info = probe.devnet->info();
+        info.l2s[0].rpc = (*proxy)->url();
+        info.l2s[0].ws.clear();
+        std::ofstream(probe.config)
+            << info.vigil_yaml("store", "127.0.0.1:" + std::to_string(probe.metrics_port),
+                               kConfirmations, probe.webhook.url());
+    }
+    probe.launch();
+    const uint64_t block = probe.settled_block(a.name, 0);
+    auto p = probe.client->propose(a.name, block, false);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    const auto until = std::chrono::steady_clock::now() + seconds(30);
+    while (std::chrono::steady_clock::now() < until &&
+           metric_sum(probe.metrics(), "vigil_verifier_unverifiable_total") < 1)
+        std::this_thread::sleep_for(milliseconds(250));
+    const std::string m = probe.metrics();
+    EXPECT_GE(metric_sum(m, "vigil_verifier_unverifiable_total"), 1) << probe.log();
+    EXPECT_EQ(metric_sum(m, "vigil_verifier_invalid_proposals_total"), 0);
+    EXPECT_EQ(probe.verdicts("unverifiable"), 1);
+    std::this_thread::sleep_for(seconds(3));
+    EXPECT_EQ(probe.claim_count(p->game), 1u) << "a forged proof led to a challenge";
+    bool endpoint_alarm = false;
+    for (const json& alarm : probe.webhook.received()) {
+        EXPECT_NE(alarm.value("kind", ""), "invalid_output_root") << alarm.dump();
+        endpoint_alarm |= alarm.value("kind", "") == "unverifiable_l2_data";
+    }
+    EXPECT_TRUE(endpoint_alarm);
+    EXPECT_NE(probe.log().find("failed its proofs"), std::string::npos);
+}
+
+// An L2 node that lags behind the proposals: verdicts wait, then arrive, none wrong.
+TEST(Verifier, LaggingL2NodeVerdictsWaitThenArrive) {
+    Rig rig;
+    ASSERT_TRUE(rig.start());
+    const testing::DevnetL2& b = rig.devnet->info().l2s[1];
+    auto proxy = testing::FaultProxy::start(b.rpc);
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    // While lagging, the node behind the proxy claims `frozen` as its head and knows no
+    // later block.
+    std::atomic<uint64_t> frozen{0};
+    std::mutex frozen_mu;
+    json frozen_head;
+    (*proxy)->set_policy([&](const json& req) {
+        const uint64_t f = frozen.load();
+        if (f == 0 || req.value("method", "") != "eth_getBlockByNumber")
+            return testing::Fault::pass_through();
+        const json tag = req["params"][0];
+        testing::Fault fault = testing::Fault::of(testing::Fault::Kind::rewrite);
+        if (tag == "latest" || tag == "safe" || tag == "finalized" || tag == "pending") {
+            json head;
+            {
+                std::lock_guard<std::mutex> lock(frozen_mu);
+                head = frozen_head;
+            }
+            fault.rewrite = [head](json& answer) { answer["result"] = head; };
+        } else if (eth::parse_quantity(tag.get<std::string>()).value_or(0) > f) {
+            fault.rewrite = [](json& answer) { answer["result"] = nullptr; };
+        } else {
+            return testing::Fault::pass_through();
+        }
+        return fault;
+    });
+    {
+        testing::DevnetInfo info = rig.devnet->info();
+        info.l2s[1].rpc = (*proxy)->url();
+        info.l2s[1].ws.clear();
+        std::ofstream(rig.config) << info.vigil_yaml(
+            "store", "127.0.0.1:" + std::to_string(rig.metrics_port), kConfirmations,
+            rig.webhook.url());
+    }
+    rig.launch();
+    // Freeze op-b's node at its current head.
+    auto head_number = rig.client->block_number(b.name);
+    ASSERT_TRUE(head_number.ok());
+    auto head = rig.client->rpc(b.name)->call("eth_getBlockByNumber",
+                                              json::array({eth::to_quantity(*head_number), false}));
+    ASSERT_TRUE(head.ok());
+    {
+        std::lock_guard<std::mutex> lock(frozen_mu);
+        frozen_head = *head;
+    }
+    frozen = *head_number;
+    // Proposals for op-b blocks beyond the frozen head (the real chain has them).
+    std::vector<testing::OutputProposal> proposals;
+    uint64_t last = *head_number;
+    for (int i = 0; i < 4; ++i) {
+        const uint64_t block = rig.settled_block(b.name, last);
+        last = block;
+        auto p = rig.client->propose(b.name, block, i == 2);
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        proposals.push_back(*p);
+    }
+    // Confirmed on L1, but not judged: the node has not reached them.
+    std::this_thread::sleep_for(seconds(6));
+    EXPECT_EQ(rig.verdicts("pending"), 4) << rig.log();
+    EXPECT_EQ(rig.verdicts("valid") + rig.verdicts("invalid"), 0);
+    for (const auto& p : proposals) EXPECT_EQ(rig.claim_count(p.game), 1u);
+    // The node catches up: every verdict arrives, and only the invalid one is challenged.
+    frozen = 0;
+    ASSERT_TRUE(rig.wait_verdicts(3, 1, seconds(30))) << rig.log();
+    std::this_thread::sleep_for(seconds(3));
+    for (const auto& p : proposals) EXPECT_EQ(rig.claim_count(p.game), p.valid ? 1u : 2u);
+    EXPECT_EQ(metric_sum(rig.metrics(), "vigil_verifier_unverifiable_total"), 0);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,232 @@
+#include "verifier/service.h"
+
+#include "chains/chain_clients.h"
+#include "chains/head_subscription.h"
+#include "chains/sender.h"
+#include "chains/webhook.h"
+#include "verifier/challenger.h"
+
+namespace vigil::verifier {
+
+struct VerifierService::SignerLane {
+    std::unique_ptr<rpc::RpcClient> rpc;
+    std::unique_ptr<chains::Sender> sender;
+    std::mutex mu;  // one nonce sequence: every use of `sender` holds it
+};
+
+struct VerifierService::Lane {
+    const core::RollupConfig* rollup = nullptr;
+    const core::ChainConfig* l1 = nullptr;
+    const core::ChainConfig* l2 = nullptr;
+    std::unique_ptr<rpc::RpcClient> l1_rpc;
+    std::unique_ptr<rpc::RpcClient> l2_rpc;
+    SignerLane* signer = nullptr;
+    std::unique_ptr<Challenger> challenger;
+    std::unique_ptr<ProposalWatcher> watcher;
+    std::unique_ptr<chains::Listener> listener;
+    std::unique_ptr<chains::HeadSubscription> heads;
+    std::chrono::steady_clock::time_point last_resolve{};
+};
+
+VerifierService::VerifierService(const core::Config& config, core::Store& store,
+                                 std::shared_ptr<prometheus::Registry> registry, core::Logger log,
+                                 KeyLoader keys, Options options)
+    : config_(config),
+      store_(store),
+      registry_(std::move(registry)),
+      metrics_(registry_ ? std::make_shared<VerifierMetrics>(*registry_) : nullptr),
+      log_(std::move(log)),
+      keys_(std::move(keys)),
+      options_(options) {}
+
+VerifierService::~VerifierService() {
+    request_stop();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    lanes_.clear();  // subscriptions and listeners before the clients they use
+    if (outbox_) outbox_->stop();
+}
+
+Result<VerifierService::SignerLane*> VerifierService::signer_lane(const core::ChainConfig& l1,
+                                                                  const std::string& name) {
+    const std::string id = l1.name + "/" + name;
+    if (auto it = signers_.find(id); it != signers_.end()) return it->second.get();
+    auto sc = config_.signers.find(name);
+    if (sc == config_.signers.end()) return fail("signer '" + name + "' is not configured");
+    auto key = keys_ ? keys_(sc->second) : Result<eth::PrivateKey>(fail("no key loader"));
+    if (!key) return fail("signer '" + name + "': " + key.error().message);
+    auto lane = std::make_unique<SignerLane>();
+    lane->rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(l1));
+    VIGIL_CHECK(lane->rpc->connect());
+    chains::SenderOptions so;
+    so.chain_id = l1.chain_id;
+    so.confirmations = l1.finality.kind == core::Finality::Kind::confirmations
+                           ? std::max<uint64_t>(1, l1.finality.confirmations)
+                           : 1;
+    lane->sender = std::make_unique<chains::Sender>(
+        l1.name, *lane->rpc, store_, std::move(key).value(), so, log_.with("sender", l1.name));
+    VIGIL_CHECK(lane->sender->start());
+    log_.info("signer ready", {{"signer", name},
+                               {"chain", l1.name},
+                               {"address", lane->sender->address().to_checksum_hex()}});
+    SignerLane* out = lane.get();
+    signers_.emplace(id, std::move(lane));
+    return out;
+}
+
+Status VerifierService::start() {
+    if (config_.verifier.rollups.empty())
+        return fail("verifier: no rollups configured (verifier.rollups)");
+    chains::WebhookOptions wo;
+    outbox_ = std::make_unique<chains::WebhookOutbox>(store_, "verifier", wo, log_.with("webhook"),
+                                                      registry_);
+    for (const core::RollupConfig& rc : config_.verifier.rollups) {
+        auto lane = std::make_unique<Lane>();
+        Lane& l = *lane;
+        l.rollup = &rc;
+        l.l1 = config_.chain(rc.l1_chain);
+        l.l2 = config_.chain(rc.l2_chain);
+        if (!l.l1 || !l.l2)
+            return fail("rollup " + rc.name + ": unknown chain " +
+                        (l.l1 ? rc.l2_chain : rc.l1_chain));
+        l.l1_rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(*l.l1));
+        l.l2_rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(*l.l2));
+        if (Status s = l.l1_rpc->connect(); !s.ok())
+            return fail("rollup " + rc.name + ": L1: " + s.error().message, s.error().code);
+        if (Status s = l.l2_rpc->connect(); !s.ok())
+            return fail("rollup " + rc.name + ": L2: " + s.error().message, s.error().code);
+        core::Logger log = log_.with("verifier", rc.name);
+        if (rc.challenge) {
+            if (!rc.signer) return fail("rollup " + rc.name + ": challenge: true needs a signer");
+            VIGIL_TRY(l.signer, signer_lane(*l.l1, *rc.signer));
+            l.challenger = std::make_unique<Challenger>(rc, *l.l1_rpc, *l.signer->sender, store_,
+                                                        log.with("challenger", rc.name));
+            {
+                std::lock_guard<std::mutex> lock(l.signer->mu);
+                VIGIL_CHECK(l.challenger->start());
+            }
+        }
+        WatcherHooks hooks;
+        if (l.challenger) {
+            Challenger* ch = l.challenger.get();
+            SignerLane* sl = l.signer;
+            hooks.track = [ch](const Proposal& p, core::WriteBatch& b) { ch->track(p, b); };
+            hooks.challenge = [ch, sl, log](const VerdictRecord& r) -> Status {
+                std::lock_guard<std::mutex> lock(sl->mu);
+                auto tx = ch->challenge(r);
+                if (tx.ok()) return Status{};
+                switch (tx.error().code) {
+                    case kAlreadyChallenged:
+                    case kGameOver:
+                    case kTooLate:
+                    case kNotInvalid:
+                    case kChallengeDisabled:
+                    case kWrongGame:
+                        // Final answers (stored by the challenger): nothing to send, ever.
+                        log.warn("invalid game not challenged by us",
+                                 {{"game", r.proposal.game.to_hex()}, {"why", tx.error().message}});
+                        return Status{};
+                    default:
+                        return tx.error();
+                }
+            };
+            Lane* lp = &l;
+            const auto every = options_.resolve_every;
+            hooks.after_commit = [lp, every, log]() {
+                auto now = std::chrono::steady_clock::now();
+                if (now - lp->last_resolve < every) return;
+                lp->last_resolve = now;
+                std::lock_guard<std::mutex> lock(lp->signer->mu);
+                if (auto r = lp->challenger->poll(); !r.ok())
+                    log.warn("game resolution round failed", {{"error", r.error().message}});
+            };
+        }
+        if (rc.webhook_url) {
+            const std::string url = *rc.webhook_url;
+            chains::WebhookOutbox* ob = outbox_.get();
+            hooks.stage_alarm = [ob, url](const std::string& json, core::WriteBatch& b) {
+                ob->stage(url, json, b);
+            };
+            hooks.alarms_committed = [ob]() { ob->notify(); };
+        }
+        l.watcher =
+            std::make_unique<ProposalWatcher>(rc, *l.l1_rpc, *l.l2_rpc, l.l2->finality, store_,
+                                              std::move(hooks), metrics_, log, options_.watcher);
+        VIGIL_CHECK(l.watcher->start());
+        l.listener = std::make_unique<chains::Listener>(
+            *l.l1, "verifier/" + rc.name, ProposalWatcher::filter(rc), *l.l1_rpc, store_,
+            *l.watcher, log.with("listener", l.l1->name));
+        if (Status s = l.listener->start(); !s.ok())
+            return fail("rollup " + rc.name + ": " + s.error().message, s.error().code);
+        lanes_.push_back(std::move(lane));
+    }
+    outbox_->start();
+    for (auto& lane : lanes_) {
+        auto heads = chains::HeadSubscription::start(*lane->l1, *lane->listener,
+                                                     log_.with("ws", lane->l1->name));
+        if (!heads) return fail("rollup " + lane->rollup->name + ": " + heads.error().message);
+        lane->heads = std::move(heads).value();
+        Lane* lp = lane.get();
+        ++live_;
+        threads_.emplace_back([this, lp]() {
+            Status s = lp->listener->run();
+            --live_;
+            if (!s.ok()) {
+                log_.error("verifier stopped",
+                           {{"rollup", lp->rollup->name}, {"error", s.error().message}});
+                {
+                    std::lock_guard<std::mutex> lock(mu_);
+                    if (!fatal_) fatal_ = s.error();
+                }
+                request_stop();
+            }
+        });
+    }
+    log_.info("verifier started", {{"rollups", static_cast<uint64_t>(lanes_.size())}});
+    return Status{};
+}
+
+void VerifierService::request_stop() {
+    for (auto& lane : lanes_)
+        if (lane->listener) lane->listener->request_stop();
+}
+
+Status VerifierService::wait() {
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+    if (outbox_) outbox_->stop();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fatal_) return *fatal_;
+    return Status{};
+}
+
+std::vector<RollupStatus> VerifierService::status() const {
+    std::vector<RollupStatus> out;
+    for (const auto& lane : lanes_) {
+        RollupStatus s;
+        s.stats = lane->watcher->stats();
+        s.l1 = lane->listener->status();
+        s.l1_socket_up = lane->heads && lane->heads->socket_up();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void VerifierService::add_readiness(core::Readiness& readiness) const {
+    for (const auto& lane : lanes_) {
+        const chains::Listener* listener = lane->listener.get();
+        const uint64_t max_lag = lane->l1->max_lag_blocks;
+        readiness.add("verifier/" + lane->rollup->name, [listener, max_lag]() -> std::string {
+            chains::ListenerStatus s = listener->status();
+            if (!s.cursor) return "no confirmed block processed yet";
+            if (s.confirmed > s.cursor->number + max_lag)
+                return "L1 cursor " + std::to_string(s.cursor->number) + " lags confirmed " +
+                       std::to_string(s.confirmed) + " by more than " + std::to_string(max_lag);
+            if (!s.last_error.empty() && s.head == 0) return s.last_error;
+            return {};
+        });
+    }
+}
+
+}  // namespace vigil::verifier
