@@ -121,6 +121,45 @@ const char* game_status_name(uint8_t status) {
     }
 }
 
+Result<uint64_t> read_game_count(rpc::RpcClient& l1, const eth::Address& factory,
+                                 std::string_view tag) {
+    return call_u64(l1, factory, "gameCount()", {}, "(uint256)", tag);
+}
+
+Result<FactoryGame> read_game_at_index(rpc::RpcClient& l1, const eth::Address& factory,
+                                       uint64_t index, std::string_view tag) {
+    VIGIL_TRY(auto items, call(l1, factory, "gameAtIndex(uint256)", {uint_value(index)},
+                               "(uint32,uint64,address)", tag));
+    FactoryGame g;
+    g.game_type = static_cast<uint32_t>(items.at(0).as<eth::abi::UintValue>().value.low64());
+    g.timestamp = items.at(1).as<eth::abi::UintValue>().value.low64();
+    g.proxy = items.at(2).as<eth::Address>();
+    return g;
+}
+
+Result<uint64_t> find_game_index(rpc::RpcClient& l1, const eth::Address& factory,
+                                 const eth::Address& game, uint64_t created_at,
+                                 std::string_view tag) {
+    VIGIL_TRY(uint64_t count, read_game_count(l1, factory, tag));
+    uint64_t lo = 0, hi = count;  // first index whose timestamp >= created_at
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        VIGIL_TRY(FactoryGame g, read_game_at_index(l1, factory, mid, tag));
+        if (g.timestamp < created_at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (uint64_t i = lo; i < count; ++i) {
+        VIGIL_TRY(FactoryGame g, read_game_at_index(l1, factory, i, tag));
+        if (g.timestamp != created_at) break;
+        if (g.proxy == game) return i;
+    }
+    return fail("factory " + factory.to_hex() + " does not list game " + game.to_hex() +
+                    " among its games created at " + std::to_string(created_at),
+                kGameBadAnswer);
+}
+
 Result<GameInfo> read_game(rpc::RpcClient& l1, const eth::Address& game,
                            std::string_view block_tag) {
     GameInfo info;

@@ -58,6 +58,27 @@ struct GameInfo {
 Result<GameInfo> read_game(rpc::RpcClient& l1, const eth::Address& game,
                            std::string_view block_tag = "latest");
 
+// ---- The factory ----
+
+// gameAtIndex(i) of a DisputeGameFactory.
+struct FactoryGame {
+    uint32_t game_type = 0;
+    uint64_t timestamp = 0;  // L1 timestamp of the creation
+    eth::Address proxy;
+};
+Result<uint64_t> read_game_count(rpc::RpcClient& l1, const eth::Address& factory,
+                                 std::string_view block_tag = "latest");
+Result<FactoryGame> read_game_at_index(rpc::RpcClient& l1, const eth::Address& factory,
+                                       uint64_t index, std::string_view block_tag = "latest");
+// The factory index of `game`, created at L1 time `created_at`: the factory appends games
+// in creation order, so its timestamps never decrease and a binary search finds the
+// first game of that second; the proxy then picks ours among the games of the same
+// second. Reads at `block_tag` only, so it works on nodes without historical state.
+// kGameBadAnswer if the factory does not list the game.
+Result<uint64_t> find_game_index(rpc::RpcClient& l1, const eth::Address& factory,
+                                 const eth::Address& game, uint64_t created_at,
+                                 std::string_view block_tag = "latest");
+
 // ---- What a challenger needs ----
 
 // Which ABI the move functions (attack/defend) take.

@@ -24,32 +24,6 @@ int64_t system_ms() {
         .count();
 }
 
-// A 32-byte word that must hold an unsigned value below 2^64.
-Result<uint64_t> word_u64(const eth::Hash32& word, const char* what) {
-    for (size_t i = 0; i < 24; ++i)
-        if (word.bytes[i] != 0) return fail(std::string(what) + " does not fit 64 bits");
-    uint64_t v = 0;
-    for (size_t i = 24; i < 32; ++i) v = (v << 8) | word.bytes[i];
-    return v;
-}
-
-// factory.gameCount() at an L1 block.
-Result<uint64_t> game_count_at(rpc::RpcClient& l1, const eth::Address& factory, uint64_t block) {
-    static const eth::abi::Selector sel =
-        eth::abi::selector(*eth::abi::parse_signature("gameCount()"));
-    rpc::Json call = {{"to", factory.to_hex()},
-                      {"data", eth::to_hex(eth::BytesView(sel.bytes.data(), sel.bytes.size()))}};
-    VIGIL_TRY(rpc::Json answer,
-              l1.call("eth_call", rpc::Json::array({call, eth::to_quantity(block)})));
-    if (!answer.is_string()) return fail("gameCount(): not a hex string", kBadGame);
-    auto bytes = eth::from_hex(answer.get<std::string>());
-    if (!bytes || bytes->size() != 32)
-        return fail("gameCount(): expected one 32-byte word", kBadGame);
-    eth::Hash32 w;
-    std::copy(bytes->begin(), bytes->end(), w.bytes.begin());
-    return word_u64(w, "gameCount()");
-}
-
 std::string record_l1_key(std::string_view rollup, uint64_t l1_block, const eth::Address& game) {
     return "l1/" + std::string(rollup) + "/" + core::be_key(l1_block) + game.to_hex();
 }
@@ -191,20 +165,10 @@ RollupStats ProposalWatcher::stats() const {
 Result<std::vector<Proposal>> ProposalWatcher::proposals_in(
     const std::vector<chains::ConfirmedLog>& logs) {
     std::vector<Proposal> out;
-    // Games created in one block get consecutive factory indexes, in log order; the
-    // factory's gameCount() at the block's end numbers the last of them.
-    std::map<uint64_t, uint64_t> created_in_block;  // block -> DisputeGameCreated logs
-    for (const auto& l : logs)
-        if (l.address == rollup_.dispute_game_factory && l.topics.size() == 4 &&
-            l.topics[0] == dispute_game_created_topic())
-            created_in_block[l.block_number]++;
-    std::map<uint64_t, uint64_t> count_at;  // block -> gameCount() there
-    std::map<uint64_t, uint64_t> seen_in_block;
     for (const auto& l : logs) {
         if (l.address != rollup_.dispute_game_factory || l.topics.size() != 4 ||
             l.topics[0] != dispute_game_created_topic())
             continue;
-        const uint64_t position = seen_in_block[l.block_number]++;
         const std::string where = "DisputeGameCreated in L1 block " +
                                   std::to_string(l.block_number) + " log " +
                                   std::to_string(l.log_index);
@@ -224,23 +188,19 @@ Result<std::vector<Proposal>> ProposalWatcher::proposals_in(
         if (std::find(rollup_.game_types.begin(), rollup_.game_types.end(), p.game_type) ==
             rollup_.game_types.end())
             continue;
-        if (!count_at.contains(l.block_number)) {
-            VIGIL_TRY(count_at[l.block_number],
-                      game_count_at(l1_, rollup_.dispute_game_factory, l.block_number));
-        }
-        const uint64_t count = count_at[l.block_number];
-        const uint64_t after = created_in_block[l.block_number] - position;  // incl. this
-        if (count < after)
-            return fail(where + ": the factory counts " + std::to_string(count) + " games",
-                        kBadGame);
-        p.game_index = count - after;
-        auto game = read_game(l1_, p.game, eth::to_quantity(l.block_number));
+        // A game's claim, L2 block and creation time never change: read them at the
+        // latest block, which every node serves (state at an old block needs an archive
+        // node). The factory index comes from the factory's list, read the same way.
+        auto game = read_game(l1_, p.game, "latest");
         if (!game) return fail(where + ": game " + p.game.to_hex() + ": " + game.error().message);
         if (game->root_claim != p.root_claim)
             return fail(where + ": game " + p.game.to_hex() +
                             " answers a root claim other than its creation event's",
                         kBadGame);
         p.l2_block = game->l2_block;
+        auto index = find_game_index(l1_, rollup_.dispute_game_factory, p.game, game->created_at);
+        if (!index) return fail(where + ": " + index.error().message, kBadGame);
+        p.game_index = *index;
         out.push_back(std::move(p));
     }
     return out;
