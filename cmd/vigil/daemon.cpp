@@ -69,8 +69,10 @@ Status Daemon::serve_http() {
     return Status{};
 }
 
-void Daemon::wait(const std::function<void()>& stop, const std::function<bool()>& finished) {
+void Daemon::wait(const std::function<void()>& stop, const std::function<bool()>& finished,
+                  const std::function<void()>& tick) {
     while (!finished()) {
+        if (tick) tick();
         int sig = wait_signal(250);
         if (sig == 0) continue;
         log->info("stopping: finishing what is in flight (signal again to exit at once)",

@@ -41,8 +41,10 @@ struct Daemon {
     // Serves the operational endpoints on config.metrics_listen.
     Status serve_http();
     // Waits until a signal arrives (then calls `stop` and waits for `finished`; a second
-    // signal exits at once) or `finished` turns true by itself.
-    void wait(const std::function<void()>& stop, const std::function<bool()>& finished);
+    // signal exits at once) or `finished` turns true by itself. Calls `tick` (if set)
+    // about every 250 ms meanwhile (metrics from status).
+    void wait(const std::function<void()>& stop, const std::function<bool()>& finished,
+              const std::function<void()>& tick = {});
 };
 
 }  // namespace vigil::cmd

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "chains/chain_clients.h"
+#include "chains/chain_metrics.h"
 #include "chains/rpc/http_client.h"
 #include "chains/signer.h"
 #include "cmd/vigil/commands.h"
@@ -69,7 +70,13 @@ int run_verifier(const std::vector<std::string>& args) {
         (void)service.wait();
         return 1;
     }
-    d->wait([&] { service.request_stop(); }, [&] { return !service.running(); });
+    chains::ChainMetrics chain_metrics(*d->registry);
+    d->wait([&] { service.request_stop(); }, [&] { return !service.running(); },
+            [&] {
+                std::vector<chains::ListenerStatus> listeners;
+                for (const auto& r : service.status()) listeners.push_back(r.l1);
+                chain_metrics.publish(listeners);
+            });
     Status s = service.wait();
     d->http.stop();
     if (!s.ok()) {

@@ -290,6 +290,11 @@ TEST(Verifier, FiftyProposalsOnTwoRollupsFiveInvalidCaughtAndChallengedInTime) {
     EXPECT_EQ(metric_sum(m, "vigil_verifier_invalid_proposals_total"), 5);
     EXPECT_EQ(metric_sum(m, "vigil_verifier_unverifiable_total"), 0);
     EXPECT_EQ(metric_sum(m, "vigil_verifier_proposals_total", "verdict=\"valid\""), 45);
+    EXPECT_GT(metric_sum(m, "vigil_chain_head_block", "chain=\"l1\""), 0) << m;
+    EXPECT_LE(metric_sum(m, "vigil_chain_lag_blocks", "chain=\"l1\""), 2) << m;
+    const std::string ready = http_get(rig.metrics_port, "/readyz");
+    EXPECT_NE(ready.find("verifier/op-a"), std::string::npos) << ready;
+    EXPECT_EQ(ready.find("lags"), std::string::npos) << ready;
 
     // A clean stop on SIGTERM.
     rig.vigil->signal(SIGTERM);
