@@ -81,6 +81,15 @@ Status VerifierService::start() {
     outbox_ = std::make_unique<chains::WebhookOutbox>(store_, "verifier", wo, log_.with("webhook"),
                                                       registry_);
     for (const core::RollupConfig& rc : config_.verifier.rollups) {
+        // Said, not silently ignored: what this version cannot do for a rollup.
+        if (rc.l2_output_oracle)
+            return fail("rollup " + rc.name +
+                        ": l2_output_oracle: legacy OutputProposed proposals are not followed "
+                        "by this version (only DisputeGameFactory games); remove the key");
+        if (rc.mode != "recompute")
+            return fail("rollup " + rc.name + ": mode: " + rc.mode +
+                        " needs the EVM re-execution, which this version does not have; use "
+                        "mode: recompute");
         auto lane = std::make_unique<Lane>();
         Lane& l = *lane;
         l.rollup = &rc;

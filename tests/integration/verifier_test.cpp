@@ -475,5 +475,38 @@ TEST(Verifier, LaggingL2NodeVerdictsWaitThenArrive) {
     EXPECT_EQ(metric_sum(rig.metrics(), "vigil_verifier_unverifiable_total"), 0);
 }
 
+// What this version cannot do is refused at start with a clear message, never ignored.
+TEST(Verifier, RefusesLegacyOracleAndReexecutionAtStart) {
+    TempDir dir;
+    for (const std::string extra :
+         {"      l2_output_oracle: \"0xdfe97868233d1aa22e815a266982f2cf17685a27\"\n",
+          "      mode: reexecute\n"}) {
+        const auto config = dir.path / "vigil.yaml";
+        std::ofstream(config) << "store: {path: store}\n"
+                                 "chains:\n"
+                                 "  - {name: l1, chain_id: 900, rpc: [\"http://127.0.0.1:1\"], "
+                                 "confirmations: 1}\n"
+                                 "  - {name: l2, chain_id: 901, rpc: [\"http://127.0.0.1:1\"], "
+                                 "confirmations: 1}\n"
+                                 "verifier:\n  rollups:\n    - name: op\n      l1_chain: l1\n"
+                                 "      l2_chain: l2\n"
+                                 "      dispute_game_factory: "
+                                 "\"0xe5965Ab5962eDc7477C8520243A95517CD252fA9\"\n"
+                              << extra;
+        const auto output = dir.path / "out.log";
+        auto p = testing::ChildProcess::spawn(
+            {std::string(VIGIL_BINARY_DIR) + "/vigil", "verify", "--config", config.string()}, {},
+            output);
+        ASSERT_TRUE(p.ok());
+        EXPECT_EQ(p->wait(seconds(20)).value_or(-1), 1);
+        std::ifstream in(output);
+        const std::string log(std::istreambuf_iterator<char>(in), {});
+        EXPECT_NE(log.find(extra.find("oracle") != std::string::npos ? "l2_output_oracle"
+                                                                     : "mode: reexecute"),
+                  std::string::npos)
+            << log;
+    }
+}
+
 }  // namespace
 }  // namespace vigil
