@@ -1,0 +1,127 @@
+// Withdrawals of one OP Stack route (an L2 and its L1 portal), persisted from the moment
+// their MessagePassed event is confirmed on the L2 until they are finalized on L1.
+//
+// State machine (ARCHITECTURE.md, "Exactly-once delivery"):
+//   observed -> provable -> proving -> proven -> finalizing -> finalized, or failed.
+// Each record lives under its withdrawal hash; an index per state (ordered by L2 block)
+// lets the relayer find pending work without scanning history, and per-route counts are
+// kept with the records, so restart cost scales with pending work only.
+//
+// WithdrawalObserver is the L2 listener's consumer: it decodes each MessagePassed log
+// (the hash recomputed from the logged fields must equal the logged hash) and stages the
+// new record in the batch that carries the cursor, so a crash neither loses nor repeats
+// a withdrawal. A reorg of the L2 below confirmed blocks drops the withdrawals of the
+// orphaned blocks that were not acted upon yet; one already proved or finalized on L1 is
+// kept and reported loudly (its L2 block is gone: an operator must look).
+//
+// Thread-safety: as core::Store for WithdrawalStore reads; the observer runs on its
+// listener's thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chains/eth/opstack.h"
+#include "chains/listener.h"
+#include "core/log.h"
+#include "core/store.h"
+
+namespace vigil::relayer {
+
+enum class WithdrawalState : uint8_t {
+    observed = 0,
+    provable = 1,
+    proving = 2,
+    proven = 3,
+    finalizing = 4,
+    finalized = 5,
+    failed = 6,
+};
+inline constexpr size_t kWithdrawalStates = 7;
+const char* state_name(WithdrawalState s);
+std::optional<WithdrawalState> parse_state(std::string_view name);
+
+struct WithdrawalRecord {
+    std::string route;
+    eth::opstack::WithdrawalTransaction tx;
+    eth::Hash32 hash;
+    uint64_t l2_block = 0;
+    eth::Hash32 l2_block_hash;
+    eth::Hash32 l2_tx;
+    uint64_t log_index = 0;
+    WithdrawalState state = WithdrawalState::observed;
+    std::string reason;  // why failed (or why waiting)
+    uint32_t attempts = 0;
+    int64_t observed_at_ms = 0;
+    int64_t updated_at_ms = 0;
+};
+std::string encode_withdrawal(const WithdrawalRecord& record);
+Result<WithdrawalRecord> decode_withdrawal(std::string_view text);
+
+// Records by state, per route.
+struct RouteCounts {
+    std::array<uint64_t, kWithdrawalStates> by_state{};
+    uint64_t total() const;
+};
+
+class WithdrawalStore {
+  public:
+    explicit WithdrawalStore(core::Store& store) : store_(store) {}
+
+    // Stages `record` (new, or moved from `before`) with its index entry and the route's
+    // counts (`counts` is updated in place; commit it with the batch).
+    void stage(const WithdrawalRecord& record, std::optional<WithdrawalState> before,
+               RouteCounts& counts, core::WriteBatch& batch) const;
+    // Stages the removal of `record` (orphaned on L2).
+    void stage_erase(const WithdrawalRecord& record, RouteCounts& counts,
+                     core::WriteBatch& batch) const;
+
+    Result<std::optional<WithdrawalRecord>> get(std::string_view route,
+                                                const eth::Hash32& hash) const;
+    // Up to `limit` records of `route` in `state`, oldest L2 block first.
+    Result<std::vector<WithdrawalRecord>> in_state(std::string_view route, WithdrawalState state,
+                                                   size_t limit) const;
+    // Records of `route` from L2 blocks >= `from_block` (any state), by block.
+    Result<std::vector<WithdrawalRecord>> from_block(std::string_view route,
+                                                     uint64_t from_block) const;
+    Result<RouteCounts> counts(std::string_view route) const;
+
+  private:
+    core::Store& store_;
+};
+
+class WithdrawalObserver : public chains::LogConsumer {
+  public:
+    using Clock = std::function<int64_t()>;  // milliseconds since the epoch
+
+    WithdrawalObserver(std::string route, core::Store& store, core::Logger log, Clock clock = {});
+
+    // The listener filter: MessagePassed of the L2ToL1MessagePasser predeploy.
+    static chains::LogFilter filter();
+
+    Status start();
+    Status on_confirmed(uint64_t first_block, const chains::BlockRef& last,
+                        const std::vector<chains::ConfirmedLog>& logs,
+                        core::WriteBatch& batch) override;
+    Status on_reorg(uint64_t first_orphaned, core::WriteBatch& batch) override;
+    void on_committed() override;
+
+    RouteCounts counts() const;
+
+  private:
+    std::string route_;
+    WithdrawalStore withdrawals_;
+    core::Logger log_;
+    Clock clock_;
+    mutable std::mutex mu_;
+    RouteCounts counts_;                 // as committed
+    std::optional<RouteCounts> staged_;  // adopted by on_committed
+};
+
+}  // namespace vigil::relayer
