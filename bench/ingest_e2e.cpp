@@ -16,27 +16,18 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench/e2e_clock.h"
 #include "chains/listener.h"
 #include "tests/support/anvil.h"
 #include "tests/support/chain_driver.h"
 
 using namespace vigil;
+using bench::cpu_seconds;
+using bench::now_seconds;
 
 namespace {
 
 const eth::Address kEmitter = *eth::Address::from_hex("0x000000000000000000000000000000000000beef");
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double now_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 // The consumer a real component would be: one store entry per log, committed with the cursor.
 class StoringConsumer : public chains::LogConsumer {

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/e2e_clock.h"
 #include "chains/chain_clients.h"
 #include "chains/eth/abi.h"
 #include "chains/head_subscription.h"
@@ -26,20 +27,10 @@
 #include "verifier/watcher.h"
 
 using namespace vigil;
+using bench::cpu_seconds;
+using bench::now_seconds;
 
 namespace {
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double now_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 core::ChainConfig chain_config(const testing::DevnetChain& c, uint64_t confirmations) {
     core::ChainConfig cfg;

@@ -59,24 +59,28 @@ uint64_t RouteCounts::total() const {
 }
 
 std::string encode_withdrawal(const WithdrawalRecord& r) {
-    return rpc::Json{{"route", r.route},
-                     {"nonce", r.tx.nonce.to_hex()},
-                     {"sender", r.tx.sender.to_hex()},
-                     {"target", r.tx.target.to_hex()},
-                     {"value", r.tx.value.to_hex()},
-                     {"gasLimit", r.tx.gas_limit.to_hex()},
-                     {"data", eth::to_hex(r.tx.data)},
-                     {"hash", r.hash.to_hex()},
-                     {"l2Block", r.l2_block},
-                     {"l2BlockHash", r.l2_block_hash.to_hex()},
-                     {"l2Tx", r.l2_tx.to_hex()},
-                     {"logIndex", r.log_index},
-                     {"state", state_name(r.state)},
-                     {"reason", r.reason},
-                     {"attempts", r.attempts},
-                     {"observedAt", r.observed_at_ms},
-                     {"updatedAt", r.updated_at_ms}}
-        .dump();
+    rpc::Json j = {{"route", r.route},
+                   {"nonce", r.tx.nonce.to_hex()},
+                   {"sender", r.tx.sender.to_hex()},
+                   {"target", r.tx.target.to_hex()},
+                   {"value", r.tx.value.to_hex()},
+                   {"gasLimit", r.tx.gas_limit.to_hex()},
+                   {"data", eth::to_hex(r.tx.data)},
+                   {"hash", r.hash.to_hex()},
+                   {"l2Block", r.l2_block},
+                   {"l2BlockHash", r.l2_block_hash.to_hex()},
+                   {"l2Tx", r.l2_tx.to_hex()},
+                   {"logIndex", r.log_index},
+                   {"state", state_name(r.state)},
+                   {"reason", r.reason},
+                   {"attempts", r.attempts},
+                   {"observedAt", r.observed_at_ms},
+                   {"updatedAt", r.updated_at_ms}};
+    if (r.proof_game) {
+        j["proofGame"] = r.proof_game->to_hex();
+        j["proofGameIndex"] = r.proof_game_index;
+    }
+    return j.dump();
 }
 
 Result<WithdrawalRecord> decode_withdrawal(std::string_view text) {
@@ -106,6 +110,10 @@ Result<WithdrawalRecord> decode_withdrawal(std::string_view text) {
             return fail(std::string("withdrawal record: bad ") + f);
     r.observed_at_ms = j["observedAt"].get<int64_t>();
     r.updated_at_ms = j["updatedAt"].get<int64_t>();
+    if (j.contains("proofGame")) {
+        VIGIL_TRY(r.proof_game, rpc::field_address(j, "proofGame"));
+        VIGIL_TRY(r.proof_game_index, rpc::field_uint64(j, "proofGameIndex"));
+    }
     if (eth::opstack::withdrawal_hash(r.tx) != r.hash)
         return fail("withdrawal record " + r.hash.to_hex() + ": fields do not hash to it");
     return r;

@@ -56,6 +56,8 @@ struct WithdrawalRecord {
     eth::Hash32 l2_tx;
     uint64_t log_index = 0;
     WithdrawalState state = WithdrawalState::observed;
+    std::optional<eth::Address> proof_game;  // the game proved against (proving onwards)
+    uint64_t proof_game_index = 0;
     std::string reason;  // why failed (or why waiting)
     uint32_t attempts = 0;
     int64_t observed_at_ms = 0;

@@ -130,6 +130,25 @@ Result<Verdict> VerdictStore::verdict(std::string_view rollup, const eth::Addres
     return r ? r->verdict : Verdict::pending;
 }
 
+Result<std::optional<VerdictRecord>> VerdictStore::latest_valid(std::string_view rollup) const {
+    std::optional<VerdictRecord> best;
+    std::optional<Error> bad;
+    VIGIL_CHECK(store_.scan(kNamespace, "game/" + std::string(rollup) + "/",
+                            [&](std::string_view, std::string_view v) {
+                                auto r = decode_verdict(v);
+                                if (!r) {
+                                    bad = r.error();
+                                    return false;
+                                }
+                                if (r->verdict == Verdict::valid &&
+                                    (!best || r->proposal.l2_block > best->proposal.l2_block))
+                                    best = std::move(r).value();
+                                return true;
+                            }));
+    if (bad) return *bad;
+    return best;
+}
+
 Result<std::vector<VerdictRecord>> VerdictStore::open(std::string_view rollup) const {
     std::vector<eth::Address> games;
     const std::string prefix = "open/" + std::string(rollup) + "/";

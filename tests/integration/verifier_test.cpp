@@ -111,8 +111,7 @@ struct Rig {
     std::map<std::string, std::string> env;
     std::optional<testing::ChildProcess> vigil;
 
-    // `l2_rpc_override`: per L2 name, the RPC URL the verifier uses instead (a proxy).
-    bool start(std::map<std::string, std::string> l2_rpc_override = {}) {
+    bool start() {
         testing::DevnetOptions o;
         o.l2_count = 2;
         o.block_time_secs = 1;
@@ -125,12 +124,7 @@ struct Rig {
         EXPECT_TRUE(c.ok()) << c.error().message;
         if (!c.ok()) return false;
         client = std::move(c).value();
-        testing::DevnetInfo info = devnet->info();
-        for (auto& l2 : info.l2s)
-            if (auto it = l2_rpc_override.find(l2.name); it != l2_rpc_override.end()) {
-                l2.rpc = it->second;
-                l2.ws.clear();
-            }
+        const testing::DevnetInfo& info = devnet->info();
         metrics_port = testing::free_tcp_port();
         config = dir.path / "vigil.yaml";
         output = dir.path / "vigil.log";
@@ -140,6 +134,16 @@ struct Rig {
         env[testing::signer_key_env("challenger")] = info.keys.challenger;
         env[testing::signer_key_env("proposer")] = info.keys.proposer;
         return true;
+    }
+
+    // Rewrites the config so that the verifier reaches L2 `index` through `url` (a proxy),
+    // by HTTP only.
+    void route_l2_through(size_t index, const std::string& url) {
+        testing::DevnetInfo info = devnet->info();
+        info.l2s[index].rpc = url;
+        info.l2s[index].ws.clear();
+        std::ofstream(config) << info.vigil_yaml(
+            "store", "127.0.0.1:" + std::to_string(metrics_port), kConfirmations, webhook.url());
     }
 
     void launch() {
@@ -368,15 +372,7 @@ TEST(Verifier, ForgedL2ProofIsUnverifiableNotFraud) {
         };
         return f;
     });
-    // Restart the rig's config against the proxy: same devnet, new config.
-    {
-        testing::DevnetInfo info = probe.devnet->info();
-        info.l2s[0].rpc = (*proxy)->url();
-        info.l2s[0].ws.clear();
-        std::ofstream(probe.config)
-            << info.vigil_yaml("store", "127.0.0.1:" + std::to_string(probe.metrics_port),
-                               kConfirmations, probe.webhook.url());
-    }
+    probe.route_l2_through(0, (*proxy)->url());
     probe.launch();
     const uint64_t block = probe.settled_block(a.name, 0);
     auto p = probe.client->propose(a.name, block, false);
@@ -432,14 +428,7 @@ TEST(Verifier, LaggingL2NodeVerdictsWaitThenArrive) {
         }
         return fault;
     });
-    {
-        testing::DevnetInfo info = rig.devnet->info();
-        info.l2s[1].rpc = (*proxy)->url();
-        info.l2s[1].ws.clear();
-        std::ofstream(rig.config) << info.vigil_yaml(
-            "store", "127.0.0.1:" + std::to_string(rig.metrics_port), kConfirmations,
-            rig.webhook.url());
-    }
+    rig.route_l2_through(1, (*proxy)->url());
     rig.launch();
     // Freeze op-b's node at its current head.
     auto head_number = rig.client->block_number(b.name);

@@ -1,0 +1,196 @@
+// The relayer's prove step on a real devnet: withdrawals observed on the L2 are proved
+// on L1 only against a game the verifier (the real ProposalWatcher, in process, on the
+// same store) judged valid; a newer invalid game is never used; a restart sends nothing
+// again.
+#include "relayer/prover.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "chains/chain_clients.h"
+#include "tests/support/devnet.h"
+#include "verifier/watcher.h"
+
+namespace vigil::relayer {
+namespace {
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/vigil-prover-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+core::ChainConfig chain_config(const testing::DevnetChain& c) {
+    core::ChainConfig cfg;
+    cfg.name = c.name;
+    cfg.chain_id = c.chain_id;
+    cfg.rpc = {c.rpc};
+    cfg.finality.kind = core::Finality::Kind::confirmations;
+    cfg.finality.confirmations = 0;
+    cfg.requests_per_second = 10000;
+    return cfg;
+}
+
+void catch_up(chains::Listener& listener) {
+    ASSERT_TRUE(listener.start().ok());
+    for (int i = 0; i < 1000; ++i) {
+        auto r = listener.step();
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        if (r->caught_up) return;
+    }
+}
+
+struct Rig {
+    TempDir dir;
+    std::unique_ptr<testing::Devnet> devnet;
+    std::unique_ptr<testing::DevnetClient> client;
+    std::unique_ptr<core::Store> store;
+    core::ChainConfig l1, l2;
+    core::RollupConfig rollup;
+    std::unique_ptr<rpc::RpcClient> l1_rpc, l2_rpc;
+    std::ostringstream logs;
+    core::Logger log{logs, core::LogFormat::json, core::LogLevel::info};
+
+    void start() {
+        testing::DevnetOptions o;
+        o.l2_count = 1;
+        auto d = testing::Devnet::start(o);
+        ASSERT_TRUE(d.ok()) << d.error().message;
+        devnet = std::move(d).value();
+        auto c = testing::DevnetClient::connect(devnet->info());
+        ASSERT_TRUE(c.ok());
+        client = std::move(c).value();
+        auto s = core::Store::open(dir.path / "store");
+        ASSERT_TRUE(s.ok());
+        store = std::move(s).value();
+        l1 = chain_config(devnet->info().l1);
+        l2 = chain_config(devnet->info().l2s[0]);
+        rollup.name = "op-a";
+        rollup.l1_chain = "l1";
+        rollup.l2_chain = l2.name;
+        rollup.dispute_game_factory = devnet->info().l2s[0].dispute_game_factory;
+        l1_rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(l1));
+        l2_rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(l2));
+        ASSERT_TRUE(l1_rpc->connect().ok() && l2_rpc->connect().ok());
+    }
+
+    // The relayer's observer and the verifier's watcher, each caught up.
+    void observe_and_judge() {
+        WithdrawalObserver observer("op-a", *store, log);
+        ASSERT_TRUE(observer.start().ok());
+        chains::Listener wl(l2, "relayer/op-a", WithdrawalObserver::filter(), *l2_rpc, *store,
+                            observer, log);
+        catch_up(wl);
+        verifier::ProposalWatcher watcher(rollup, *l1_rpc, *l2_rpc, l2.finality, *store, {},
+                                          nullptr, log, {});
+        ASSERT_TRUE(watcher.start().ok());
+        chains::Listener pl(l1, "verifier/op-a", verifier::ProposalWatcher::filter(rollup), *l1_rpc,
+                            *store, watcher, log);
+        catch_up(pl);
+    }
+
+    std::unique_ptr<chains::Sender> sender() {
+        chains::SenderOptions so;
+        so.chain_id = l1.chain_id;
+        so.confirmations = 1;
+        auto s = std::make_unique<chains::Sender>("l1", *l1_rpc, *store,
+                                                  client->key("relayer").value(), so, log);
+        EXPECT_TRUE(s->start().ok());
+        return s;
+    }
+
+    RouteSpec route() const { return {"op-a", "op-a", devnet->info().l2s[0].optimism_portal}; }
+
+    uint64_t relayer_nonce() {
+        auto n =
+            l1_rpc->call("eth_getTransactionCount",
+                         rpc::Json::array({client->key("relayer")->address().to_hex(), "latest"}));
+        return n.ok() ? eth::parse_quantity(n->get<std::string>()).value_or(0) : 0;
+    }
+};
+
+TEST(Prover, ProvesOnlyAgainstAValidGameAndNeverTwice) {
+    Rig rig;
+    rig.start();
+    const std::string l2 = rig.devnet->info().l2s[0].name;
+    std::vector<testing::SentWithdrawal> sent;
+    for (size_t size : {size_t{0}, size_t{300}, size_t{4096}}) {
+        auto w = rig.client->withdraw_many(l2, 1, size);
+        ASSERT_TRUE(w.ok()) << w.error().message;
+        sent.push_back((*w)[0]);
+    }
+    ASSERT_TRUE(rig.client->mine(l2, 2).ok());
+    auto head = rig.client->block_number(l2);
+    ASSERT_TRUE(head.ok());
+
+    // Only an invalid game covers them: nothing is proved.
+    ASSERT_TRUE(rig.client->propose(l2, *head, true).ok());
+    rig.observe_and_judge();
+    {
+        auto sender = rig.sender();
+        Prover prover(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
+        ASSERT_TRUE(prover.start().ok());
+        auto round = prover.poll();
+        ASSERT_TRUE(round.ok()) << round.error().message;
+        EXPECT_EQ(round->sent, 0u);
+        EXPECT_EQ(round->waiting, 3u);
+        EXPECT_EQ(rig.relayer_nonce(), 0u);
+    }
+
+    // A valid game at the head covers them; an invalid one posted after it (for an earlier
+    // block) changes nothing: proofs go against the valid game only.
+    auto valid = rig.client->propose(l2, *head, false);
+    ASSERT_TRUE(valid.ok()) << valid.error().message;
+    ASSERT_TRUE(rig.client->propose(l2, *head - 1, true).ok());  // a newer invalid game
+    rig.observe_and_judge();
+    {
+        auto sender = rig.sender();
+        Prover prover(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
+        ASSERT_TRUE(prover.start().ok());
+        auto round = prover.poll();
+        ASSERT_TRUE(round.ok()) << round.error().message;
+        EXPECT_EQ(round->sent, 3u) << rig.logs.str();
+        for (int i = 0; i < 50 && prover.counts().by_state[3] < 3; ++i) {
+            ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+            ASSERT_TRUE(prover.poll().ok());
+        }
+        EXPECT_EQ(prover.counts().by_state[static_cast<size_t>(WithdrawalState::proven)], 3u)
+            << rig.logs.str();
+    }
+    WithdrawalStore ws(*rig.store);
+    for (const auto& w : sent) {
+        auto r = ws.get("op-a", w.hash);
+        ASSERT_TRUE(r.ok() && r->has_value());
+        EXPECT_EQ((*r)->state, WithdrawalState::proven);
+        ASSERT_TRUE((*r)->proof_game.has_value());
+        EXPECT_EQ(*(*r)->proof_game, valid->game) << "proved against another game";
+        // The portal agrees.
+        auto proven = rig.client->view(
+            "l1", rig.devnet->info().l2s[0].optimism_portal, "provenWithdrawals(bytes32,address)",
+            {eth::abi::Value::fixed_bytes(eth::Bytes(w.hash.bytes.begin(), w.hash.bytes.end())),
+             eth::abi::Value::address(rig.client->key("relayer")->address())},
+            "(address,uint64)");
+        ASSERT_TRUE(proven.ok()) << proven.error().message;
+        EXPECT_EQ(proven->as<eth::abi::TupleValue>().items[0].as<eth::Address>(), valid->game);
+    }
+    const uint64_t nonce = rig.relayer_nonce();
+    EXPECT_EQ(nonce, 3u);
+
+    // A restart (new sender and prover on the same store) sends nothing.
+    auto sender = rig.sender();
+    Prover again(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
+    ASSERT_TRUE(again.start().ok());
+    auto round = again.poll();
+    ASSERT_TRUE(round.ok());
+    EXPECT_EQ(round->sent, 0u);
+    ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+    EXPECT_EQ(rig.relayer_nonce(), nonce);
+}
+
+}  // namespace
+}  // namespace vigil::relayer
