@@ -5,6 +5,7 @@
 #include "chains/eth/abi.h"
 #include "chains/eth/opstack.h"
 #include "chains/eth/proof.h"
+#include "chains/rpc/json_fields.h"
 #include "chains/rpc/proof_json.h"
 #include "verifier/game.h"
 
@@ -85,6 +86,32 @@ Result<bool> Prover::proven_on_l1(const eth::Hash32& hash) {
     return v.as<eth::abi::TupleValue>().items.at(1).as<eth::abi::UintValue>().value.low64() != 0;
 }
 
+Result<rpc::Json> Prover::portal_call(const std::string& signature, std::vector<Value> args) {
+    VIGIL_TRY(eth::abi::Signature sig, eth::abi::parse_signature(signature));
+    VIGIL_TRY(eth::Bytes data, eth::abi::encode_call(sig, Value::tuple(std::move(args))));
+    return l1_.call("eth_call", rpc::Json::array({{{"to", route_.portal.to_hex()},
+                                                   {"data", eth::to_hex(data)},
+                                                   {"from", sender_.address().to_hex()}},
+                                                  "latest"}));
+}
+
+Result<bool> Prover::finalized_on_l1(const eth::Hash32& hash) {
+    VIGIL_TRY(rpc::Json answer, portal_call("finalizedWithdrawals(bytes32)", {hash_value(hash)}));
+    if (!answer.is_string()) return fail("finalizedWithdrawals: answer is not a hex string");
+    VIGIL_TRY(eth::Bytes out, eth::from_hex(answer.get<std::string>()));
+    VIGIL_TRY(Value v, eth::abi::decode_params(*eth::abi::parse_type("(bool)"), out));
+    return v.as<eth::abi::TupleValue>().items.at(0).as<bool>();
+}
+
+Result<std::optional<std::string>> Prover::finalize_blocker(const eth::Hash32& hash) {
+    auto answer = portal_call("checkWithdrawal(bytes32,address)",
+                              {hash_value(hash), Value::address(sender_.address())});
+    if (answer.ok()) return std::optional<std::string>();
+    if (answer.error().code == rpc::kRpcError)
+        return std::optional<std::string>(answer.error().message);  // the portal's reason
+    return answer.error();
+}
+
 Result<eth::Bytes> Prover::prove_calldata(const WithdrawalRecord& r,
                                           const verifier::VerdictRecord& game) {
     const verifier::OutputRootInputs& in = *game.computed;
@@ -148,12 +175,24 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
     }
 
     VIGIL_TRY(auto game, verdicts_.latest_valid(route_.rollup));
+    // The portal only finalizes a proof made strictly after the game's creation
+    // (checkWithdrawal: proven.timestamp > createdAt); a proof in the game's own second
+    // could never be finalized. So prove once the L1 head is past that second: the proving
+    // block comes later still.
+    bool too_early = false;
+    if (game) {
+        VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, game->proposal.game));
+        VIGIL_TRY(rpc::Json head,
+                  l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+        VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
+        too_early = now <= info.created_at;
+    }
     for (WithdrawalState s : {WithdrawalState::observed, WithdrawalState::provable}) {
         VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, s, max_per_round));
         for (WithdrawalRecord& r : records) {
-            if (!game || !game->computed || game->proposal.l2_block < r.l2_block) {
+            if (!game || !game->computed || game->proposal.l2_block < r.l2_block || too_early) {
                 ++round.waiting;
-                continue;  // index order is by L2 block: the rest wait too
+                continue;
             }
             ++round.provable;
             VIGIL_TRY(bool done, proven_on_l1(r.hash));
@@ -196,6 +235,83 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
             }
             ++round.sent;
         }
+    }
+    return round;
+}
+
+Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
+    FinalizeRound round;
+    if (auto polled = sender_.poll(); !polled) return polled.error();
+    VIGIL_TRY(auto finalizing,
+              withdrawals_.in_state(route_.name, WithdrawalState::finalizing, max_per_round));
+    for (WithdrawalRecord& r : finalizing) {
+        VIGIL_TRY(auto tx, sender_.find("finalize/" + route_.name + "/" + r.hash.to_hex()));
+        if (!tx) {
+            VIGIL_CHECK(move(r, WithdrawalState::proven));
+            continue;
+        }
+        if (tx->state == chains::TxRecord::State::succeeded) {
+            VIGIL_CHECK(move(r, WithdrawalState::finalized));
+            ++round.finalized;
+        } else if (tx->state == chains::TxRecord::State::reverted) {
+            VIGIL_CHECK(move(
+                r, WithdrawalState::failed,
+                "finalizeWithdrawalTransaction reverted in L1 block " + std::to_string(tx->block)));
+            ++round.failed;
+        }
+    }
+    VIGIL_TRY(auto proven,
+              withdrawals_.in_state(route_.name, WithdrawalState::proven, max_per_round));
+    for (WithdrawalRecord& r : proven) {
+        VIGIL_TRY(bool done, finalized_on_l1(r.hash));
+        if (done) {
+            VIGIL_CHECK(move(r, WithdrawalState::finalized, "already finalized on L1"));
+            ++round.finalized;
+            continue;
+        }
+        if (r.proof_game) {
+            VIGIL_TRY(uint8_t status, verifier::read_game_status(l1_, *r.proof_game));
+            if (status == verifier::kGameChallengerWins) {
+                const eth::Address lost = *r.proof_game;
+                r.proof_game.reset();
+                VIGIL_CHECK(move(r, WithdrawalState::provable,
+                                 "game " + lost.to_hex() + " was lost: prove again"));
+                ++round.reproving;
+                continue;
+            }
+        }
+        VIGIL_TRY(auto blocker, finalize_blocker(r.hash));
+        if (blocker) {
+            log_.debug(
+                "not finalizable yet",
+                {{"route", route_.name}, {"withdrawal", r.hash.to_hex()}, {"why", *blocker}});
+            ++round.waiting;
+            continue;
+        }
+        ++round.ready;
+        VIGIL_CHECK(move(r, WithdrawalState::finalizing));
+        static const auto sig = *eth::abi::parse_signature(
+            "finalizeWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes))");
+        const auto& w = r.tx;
+        VIGIL_TRY(eth::Bytes data,
+                  eth::abi::encode_call(
+                      sig, Value::tuple(
+                               {Value::tuple({Value::uint(w.nonce), Value::address(w.sender),
+                                              Value::address(w.target), Value::uint(w.value),
+                                              Value::uint(w.gas_limit), Value::bytes(w.data)})})));
+        chains::TxRequest req;
+        req.id = "finalize/" + route_.name + "/" + r.hash.to_hex();
+        req.to = route_.portal;
+        req.data = std::move(data);
+        auto sent = sender_.submit(req);
+        if (!sent) {
+            log_.warn("finalize not sent yet", {{"route", route_.name},
+                                                {"withdrawal", r.hash.to_hex()},
+                                                {"error", sent.error().message}});
+            VIGIL_CHECK(move(r, WithdrawalState::proven, sent.error().message));
+            continue;
+        }
+        ++round.sent;
     }
     return round;
 }

@@ -19,8 +19,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "chains/eth/abi.h"
 #include "chains/eth/address.h"
 #include "chains/rpc/http_client.h"
 #include "chains/sender.h"
@@ -45,6 +47,15 @@ struct ProveRound {
     size_t waiting = 0;  // not covered by a valid game yet
 };
 
+struct FinalizeRound {
+    size_t ready = 0;      // proven withdrawals the portal would finalize now
+    size_t sent = 0;       // finalize transactions handed to the sender
+    size_t finalized = 0;  // became finalized (receipt, or found done on L1)
+    size_t reproving = 0;  // their game was lost: back to provable
+    size_t failed = 0;
+    size_t waiting = 0;  // proof not matured or game not resolved yet
+};
+
 class Prover {
   public:
     using Clock = std::function<int64_t()>;
@@ -54,11 +65,19 @@ class Prover {
 
     Status start();
     Result<ProveRound> poll(size_t max_per_round = 64);
+    // The second half: proven withdrawals whose proof matured and whose game resolved
+    // DEFENDER_WINS (as the portal's own checkWithdrawal view says) are finalized with
+    // id "finalize/<route>/<hash>"; a game lost meanwhile sends them back to provable.
+    Result<FinalizeRound> finalize(size_t max_per_round = 64);
     RouteCounts counts() const { return counts_; }
 
   private:
     Status move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason = {});
     Result<bool> proven_on_l1(const eth::Hash32& hash);
+    Result<bool> finalized_on_l1(const eth::Hash32& hash);
+    // eth_call of the portal's checkWithdrawal(hash, our signer): ok, or why not.
+    Result<std::optional<std::string>> finalize_blocker(const eth::Hash32& hash);
+    Result<rpc::Json> portal_call(const std::string& signature, std::vector<eth::abi::Value> args);
     Result<eth::Bytes> prove_calldata(const WithdrawalRecord& r,
                                       const verifier::VerdictRecord& game);
     std::string tx_id(const WithdrawalRecord& r, const eth::Address& game) const;

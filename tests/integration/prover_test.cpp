@@ -54,7 +54,7 @@ struct Rig {
     core::RollupConfig rollup;
     std::unique_ptr<rpc::RpcClient> l1_rpc, l2_rpc;
     std::ostringstream logs;
-    core::Logger log{logs, core::LogFormat::json, core::LogLevel::info};
+    core::Logger log{logs, core::LogFormat::json, core::LogLevel::debug};
 
     void start() {
         testing::DevnetOptions o;
@@ -152,9 +152,18 @@ TEST(Prover, ProvesOnlyAgainstAValidGameAndNeverTwice) {
         auto sender = rig.sender();
         Prover prover(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
         ASSERT_TRUE(prover.start().ok());
-        auto round = prover.poll();
-        ASSERT_TRUE(round.ok()) << round.error().message;
-        EXPECT_EQ(round->sent, 3u) << rig.logs.str();
+        // Proofs wait until the L1 head is past the game's creation second.
+        size_t proofs = 0;
+        for (int i = 0; i < 10 && proofs < 3; ++i) {
+            auto round = prover.poll();
+            ASSERT_TRUE(round.ok()) << round.error().message;
+            proofs += round->sent;
+            if (proofs < 3) {
+                ASSERT_TRUE(rig.client->increase_time("l1", 1).ok());
+            }
+            ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+        }
+        EXPECT_EQ(proofs, 3u) << rig.logs.str();
         for (int i = 0; i < 50 && prover.counts().by_state[3] < 3; ++i) {
             ASSERT_TRUE(rig.client->mine("l1", 1).ok());
             ASSERT_TRUE(prover.poll().ok());
@@ -190,6 +199,77 @@ TEST(Prover, ProvesOnlyAgainstAValidGameAndNeverTwice) {
     EXPECT_EQ(round->sent, 0u);
     ASSERT_TRUE(rig.client->mine("l1", 1).ok());
     EXPECT_EQ(rig.relayer_nonce(), nonce);
+}
+
+TEST(Prover, FinalizesOnceTheProofMaturedAndTheGameResolved) {
+    Rig rig;
+    rig.start();
+    const std::string l2 = rig.devnet->info().l2s[0].name;
+    auto sent = rig.client->withdraw_many(l2, 2, 100);
+    ASSERT_TRUE(sent.ok()) << sent.error().message;
+    ASSERT_TRUE(rig.client->mine(l2, 1).ok());
+    auto head = rig.client->block_number(l2);
+    ASSERT_TRUE(head.ok());
+    auto game = rig.client->propose(l2, *head, false);
+    ASSERT_TRUE(game.ok()) << game.error().message;
+    rig.observe_and_judge();
+    auto sender = rig.sender();
+    Prover prover(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
+    ASSERT_TRUE(prover.start().ok());
+    for (int i = 0; i < 50 && prover.counts().by_state[3] < 2; ++i) {
+        ASSERT_TRUE(rig.client->increase_time("l1", 1).ok());
+        ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+        ASSERT_TRUE(prover.poll().ok());
+    }
+    ASSERT_EQ(prover.counts().by_state[static_cast<size_t>(WithdrawalState::proven)], 2u)
+        << rig.logs.str();
+
+    // Not matured, game in progress: the portal says no, nothing is sent.
+    auto early = prover.finalize();
+    ASSERT_TRUE(early.ok()) << early.error().message;
+    EXPECT_EQ(early->waiting, 2u);
+    EXPECT_EQ(early->sent, 0u);
+
+    // The game's clock runs out, it resolves DEFENDER_WINS, the delays pass.
+    const testing::DevnetOptions defaults;
+    ASSERT_TRUE(rig.client->increase_time("l1", defaults.max_clock_duration_secs + 1).ok());
+    ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+    auto challenger = rig.client->key("challenger");
+    auto status = rig.client->resolve_game(game->game, *challenger);
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    ASSERT_TRUE(rig.client
+                    ->increase_time("l1", defaults.proof_maturity_delay_secs +
+                                              defaults.dispute_game_finality_delay_secs + 2)
+                    .ok());
+    ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+    auto ready = prover.finalize();
+    ASSERT_TRUE(ready.ok()) << ready.error().message;
+    EXPECT_EQ(ready->sent, 2u) << rig.logs.str();
+    for (int i = 0; i < 50 && prover.counts().by_state[5] < 2; ++i) {
+        ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+        ASSERT_TRUE(prover.finalize().ok());
+    }
+    EXPECT_EQ(prover.counts().by_state[static_cast<size_t>(WithdrawalState::finalized)], 2u)
+        << rig.logs.str();
+    for (const auto& w : *sent) {
+        auto done = rig.client->view(
+            "l1", rig.devnet->info().l2s[0].optimism_portal, "finalizedWithdrawals(bytes32)",
+            {eth::abi::Value::fixed_bytes(eth::Bytes(w.hash.bytes.begin(), w.hash.bytes.end()))},
+            "(bool)");
+        ASSERT_TRUE(done.ok());
+        EXPECT_TRUE(done->as<eth::abi::TupleValue>().items[0].as<bool>());
+    }
+    EXPECT_EQ(rig.relayer_nonce(), 4u);  // two proofs, two finalizations, nothing else
+
+    // A restart finalizes nothing twice.
+    auto sender2 = rig.sender();
+    Prover again(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender2, rig.log);
+    ASSERT_TRUE(again.start().ok());
+    auto after = again.finalize();
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->sent, 0u);
+    ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+    EXPECT_EQ(rig.relayer_nonce(), 4u);
 }
 
 }  // namespace
