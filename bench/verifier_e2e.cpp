@@ -32,20 +32,6 @@ using bench::now_seconds;
 
 namespace {
 
-core::ChainConfig chain_config(const testing::DevnetChain& c, uint64_t confirmations) {
-    core::ChainConfig cfg;
-    cfg.name = c.name;
-    cfg.chain_id = c.chain_id;
-    cfg.rpc = {c.rpc};
-    if (!c.ws.empty()) cfg.ws = c.ws;
-    cfg.finality.kind = core::Finality::Kind::confirmations;
-    cfg.finality.confirmations = confirmations;
-    cfg.poll_interval_ms = 250;
-    cfg.max_block_range = 2000;
-    cfg.requests_per_second = 100000;
-    return cfg;
-}
-
 struct Verifier {
     core::ChainConfig l1, l2;
     core::RollupConfig rollup;
@@ -56,8 +42,8 @@ struct Verifier {
 
     bool start(const testing::DevnetInfo& info, const std::filesystem::path& dir,
                uint64_t l1_confirmations, std::ostream& log_sink) {
-        l1 = chain_config(info.l1, l1_confirmations);
-        l2 = chain_config(info.l2s[0], 2);
+        l1 = testing::chain_config(info.l1, l1_confirmations);
+        l2 = testing::chain_config(info.l2s[0], 2);
         rollup.name = info.l2s[0].name;
         rollup.l1_chain = l1.name;
         rollup.l2_chain = l2.name;

@@ -16,6 +16,7 @@
 #include "tests/support/anvil.h"
 #include "tests/support/chain_driver.h"
 #include "tests/support/fault_proxy.h"
+#include "tests/support/temp_dir.h"
 
 namespace vigil::chains {
 namespace {
@@ -122,15 +123,7 @@ rpc::RpcClientOptions rpc_options(const core::ChainConfig& c) {
     return o;
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/vigil-listener-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
+using testing::TempDir;
 
 // Steps a listener until it is caught up (bounded).
 void step_until_caught_up(Listener& l) {

@@ -11,30 +11,13 @@
 
 #include "chains/chain_clients.h"
 #include "tests/support/devnet.h"
+#include "tests/support/temp_dir.h"
 #include "verifier/watcher.h"
 
 namespace vigil::relayer {
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/vigil-prover-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-core::ChainConfig chain_config(const testing::DevnetChain& c) {
-    core::ChainConfig cfg;
-    cfg.name = c.name;
-    cfg.chain_id = c.chain_id;
-    cfg.rpc = {c.rpc};
-    cfg.finality.kind = core::Finality::Kind::confirmations;
-    cfg.finality.confirmations = 0;
-    cfg.requests_per_second = 10000;
-    return cfg;
-}
+using testing::TempDir;
 
 void catch_up(chains::Listener& listener) {
     ASSERT_TRUE(listener.start().ok());
@@ -68,8 +51,8 @@ struct Rig {
         auto s = core::Store::open(dir.path / "store");
         ASSERT_TRUE(s.ok());
         store = std::move(s).value();
-        l1 = chain_config(devnet->info().l1);
-        l2 = chain_config(devnet->info().l2s[0]);
+        l1 = testing::chain_config(devnet->info().l1);
+        l2 = testing::chain_config(devnet->info().l2s[0]);
         rollup.name = "op-a";
         rollup.l1_chain = "l1";
         rollup.l2_chain = l2.name;

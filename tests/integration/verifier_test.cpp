@@ -23,6 +23,7 @@
 #include "tests/support/devnet.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace vigil {
 namespace {
@@ -34,14 +35,7 @@ using std::chrono::seconds;
 
 constexpr uint64_t kConfirmations = 2;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/vigil-verifier-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using testing::TempDir;
 
 // A real HTTP endpoint that records the alarms it is sent.
 struct WebhookReceiver {

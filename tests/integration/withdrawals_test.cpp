@@ -11,30 +11,12 @@
 
 #include "chains/chain_clients.h"
 #include "tests/support/devnet.h"
+#include "tests/support/temp_dir.h"
 
 namespace vigil::relayer {
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/vigil-withdrawals-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-core::ChainConfig l2_config(const testing::DevnetChain& c) {
-    core::ChainConfig cfg;
-    cfg.name = c.name;
-    cfg.chain_id = c.chain_id;
-    cfg.rpc = {c.rpc};
-    cfg.finality.kind = core::Finality::Kind::confirmations;
-    cfg.finality.confirmations = 0;
-    cfg.max_block_range = 5;  // several committed steps
-    cfg.requests_per_second = 10000;
-    return cfg;
-}
+using testing::TempDir;
 
 // Follows the L2 until caught up, as a fresh process would (new clients, same store).
 void follow(const core::ChainConfig& cfg, core::Store& store, std::ostream& logs,
@@ -66,7 +48,9 @@ TEST(Withdrawals, EachMessagePassedPersistedOnceWithItsFieldsAcrossRestartsAndRe
     TempDir dir;
     auto store = core::Store::open(dir.path / "store");
     ASSERT_TRUE(store.ok());
-    const core::ChainConfig cfg = l2_config(l2);
+    core::ChainConfig cfg = testing::chain_config(l2);
+    cfg.ws.reset();
+    cfg.max_block_range = 5;  // several committed steps
     std::ostringstream logs;
 
     std::vector<testing::SentWithdrawal> sent;

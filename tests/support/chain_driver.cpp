@@ -1,5 +1,8 @@
 #include "tests/support/chain_driver.h"
 
+#include <chrono>
+#include <thread>
+
 #include "chains/eth/keccak.h"
 #include "tests/support/anvil.h"
 
@@ -82,7 +85,15 @@ Result<std::string> ChainDriver::send(const eth::Address& to, const std::string&
                     {"gas", eth::to_quantity(gas)}};
     VIGIL_TRY(rpc::Json hash, rpc_.call("eth_sendTransaction", rpc::Json::array({tx})));
     if (!hash.is_string()) return fail("eth_sendTransaction: not a string");
-    return hash.get<std::string>();
+    // Anvil may answer before the block is mined: wait for the receipt, so that tests see
+    // the chain the transaction made.
+    for (int i = 0; i < 1000; ++i) {
+        VIGIL_TRY(rpc::Json receipt,
+                  rpc_.call("eth_getTransactionReceipt", rpc::Json::array({hash})));
+        if (!receipt.is_null()) return hash.get<std::string>();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return fail("eth_sendTransaction: no receipt after 10 s");
 }
 
 Status ChainDriver::reorg(uint64_t depth,

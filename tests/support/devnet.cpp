@@ -309,6 +309,19 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
     return y.str();
 }
 
+core::ChainConfig chain_config(const DevnetChain& chain, uint64_t confirmations) {
+    core::ChainConfig c;
+    c.name = chain.name;
+    c.chain_id = chain.chain_id;
+    c.rpc = {chain.rpc};
+    if (!chain.ws.empty()) c.ws = chain.ws;
+    c.finality.kind = core::Finality::Kind::confirmations;
+    c.finality.confirmations = confirmations;
+    c.poll_interval_ms = 250;
+    c.requests_per_second = 100000;
+    return c;
+}
+
 const DevnetL2* DevnetInfo::l2(std::string_view name) const {
     for (const auto& l2 : l2s)
         if (l2.name == name) return &l2;

@@ -36,6 +36,7 @@
 #include "chains/eth/secp256k1.h"
 #include "chains/eth/u256.h"
 #include "chains/rpc/http_client.h"
+#include "core/config.h"
 #include "tests/support/anvil.h"
 
 namespace vigil::testing {
@@ -90,6 +91,10 @@ struct DevnetInfo {
     // The chain called `name` ("l1" or an L2's name), or nullptr.
     const DevnetChain* chain(std::string_view name) const;
 };
+
+// A chain's config for in-process components under test: its RPC (and WebSocket, if
+// any), `confirmations` deep, polled every 250 ms, no client-side rate limit to speak of.
+core::ChainConfig chain_config(const DevnetChain& chain, uint64_t confirmations = 0);
 
 // The environment variable a role's key is read from in the generated vigil.yaml.
 std::string signer_key_env(std::string_view role);
