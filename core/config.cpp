@@ -326,7 +326,104 @@ Result<RollupConfig> parse_rollup(const Reader& r, const YAML::Node& node, const
     return rc;
 }
 
+Result<std::vector<eth::Address>> address_list(const Reader& r, const YAML::Node& node,
+                                               const std::string& path) {
+    if (!node.IsSequence()) return r.error(node, path, "expected a list of addresses");
+    std::vector<eth::Address> out;
+    for (size_t i = 0; i < node.size(); ++i) {
+        VIGIL_TRY(eth::Address a, address(r, node[i], path + "[" + std::to_string(i) + "]"));
+        out.push_back(a);
+    }
+    return out;
+}
+
+Result<RouteConfig> parse_route(const Reader& r, const YAML::Node& node, const std::string& path,
+                                const Config& cfg) {
+    VIGIL_CHECK(r.expect_map(node, path,
+                             {"name", "protocol", "l1_chain", "l2_chain", "optimism_portal",
+                              "rollup", "signer", "policy"}));
+    RouteConfig rc;
+    for (const char* required :
+         {"name", "l1_chain", "l2_chain", "optimism_portal", "rollup", "signer"})
+        if (!node[required])
+            return r.error(node, path + "." + required,
+                           std::string("missing (") +
+                               (std::string(required) == "rollup"
+                                    ? "the verifier rollup whose verdicts gate the proofs"
+                                    : "required") +
+                               ")");
+    VIGIL_TRY(rc.name, r.string(node["name"], path + ".name"));
+    if (!valid_name(rc.name)) return r.error(node["name"], path + ".name", "invalid route name");
+    const std::string p = "relayer.routes." + rc.name;
+    if (node["protocol"]) {
+        VIGIL_TRY(rc.protocol, r.string(node["protocol"], p + ".protocol"));
+        if (rc.protocol != "op-withdrawals")
+            return r.error(node["protocol"], p + ".protocol", "expected op-withdrawals");
+    }
+    VIGIL_TRY(rc.l1_chain, r.string(node["l1_chain"], p + ".l1_chain"));
+    VIGIL_TRY(rc.l2_chain, r.string(node["l2_chain"], p + ".l2_chain"));
+    for (const char* key : {"l1_chain", "l2_chain"}) {
+        const std::string& chain = std::string(key) == "l1_chain" ? rc.l1_chain : rc.l2_chain;
+        if (!cfg.chain(chain))
+            return r.error(node[key], p + "." + key, "no chain named '" + chain + "' in chains");
+    }
+    if (rc.l1_chain == rc.l2_chain)
+        return r.error(node["l2_chain"], p + ".l2_chain", "must differ from l1_chain");
+    VIGIL_TRY(rc.optimism_portal, address(r, node["optimism_portal"], p + ".optimism_portal"));
+    VIGIL_TRY(rc.rollup, r.string(node["rollup"], p + ".rollup"));
+    const RollupConfig* rollup = cfg.rollup(rc.rollup);
+    if (!rollup)
+        return r.error(node["rollup"], p + ".rollup",
+                       "no rollup named '" + rc.rollup +
+                           "' in verifier.rollups (proofs are "
+                           "only made against games the verifier judged valid)");
+    if (rollup->l1_chain != rc.l1_chain || rollup->l2_chain != rc.l2_chain)
+        return r.error(node["rollup"], p + ".rollup",
+                       "rollup '" + rc.rollup + "' watches " + rollup->l1_chain + " -> " +
+                           rollup->l2_chain + ", not this route's chains");
+    VIGIL_TRY(rc.signer, r.string(node["signer"], p + ".signer"));
+    if (!cfg.signers.count(rc.signer))
+        return r.error(node["signer"], p + ".signer",
+                       "no signer named '" + rc.signer + "' in signers");
+    if (const YAML::Node pol = node["policy"]) {
+        const std::string pp = p + ".policy";
+        VIGIL_CHECK(r.expect_map(pol, pp,
+                                 {"allow_senders", "deny_senders", "allow_targets", "deny_targets",
+                                  "max_gas_limit", "paused"}));
+        if (pol["allow_senders"]) {
+            VIGIL_TRY(rc.policy.allow_senders,
+                      address_list(r, pol["allow_senders"], pp + ".allow_senders"));
+        }
+        if (pol["deny_senders"]) {
+            VIGIL_TRY(rc.policy.deny_senders,
+                      address_list(r, pol["deny_senders"], pp + ".deny_senders"));
+        }
+        if (pol["allow_targets"]) {
+            VIGIL_TRY(rc.policy.allow_targets,
+                      address_list(r, pol["allow_targets"], pp + ".allow_targets"));
+        }
+        if (pol["deny_targets"]) {
+            VIGIL_TRY(rc.policy.deny_targets,
+                      address_list(r, pol["deny_targets"], pp + ".deny_targets"));
+        }
+        if (pol["max_gas_limit"]) {
+            VIGIL_TRY(uint64_t g, r.uint(pol["max_gas_limit"], pp + ".max_gas_limit", 21000));
+            rc.policy.max_gas_limit = g;
+        }
+        if (pol["paused"]) {
+            VIGIL_TRY(rc.policy.paused, r.boolean(pol["paused"], pp + ".paused"));
+        }
+    }
+    return rc;
+}
+
 }  // namespace
+
+const RouteConfig* Config::route(std::string_view name) const {
+    for (const RouteConfig& r : relayer.routes)
+        if (r.name == name) return &r;
+    return nullptr;
+}
 
 const RollupConfig* Config::rollup(std::string_view name) const {
     for (const RollupConfig& r : verifier.rollups)
@@ -353,7 +450,8 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
     if (!root || root.IsNull()) return fail(source_name + ": the file is empty");
     try {
         VIGIL_CHECK(r.expect_map(
-            root, "", {"store", "metrics", "admin", "log", "chains", "signers", "verifier"}));
+            root, "",
+            {"store", "metrics", "admin", "log", "chains", "signers", "verifier", "relayer"}));
         Config cfg;
         cfg.source = source_name;
 
@@ -449,6 +547,22 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
                                    "verifier.rollups[" + std::to_string(i) + "].name",
                                    "duplicate rollup name '" + rc.name + "'");
                 cfg.verifier.rollups.push_back(std::move(rc));
+            }
+        }
+        if (const YAML::Node rel = root["relayer"]) {
+            VIGIL_CHECK(r.expect_map(rel, "relayer", {"routes"}));
+            const YAML::Node routes = rel["routes"];
+            if (!routes || !routes.IsSequence() || routes.size() == 0)
+                return r.error(routes ? routes : rel, "relayer.routes",
+                               "expected a non-empty list of routes");
+            std::set<std::string> names;
+            for (size_t i = 0; i < routes.size(); ++i) {
+                const std::string path = "relayer.routes[" + std::to_string(i) + "]";
+                VIGIL_TRY(RouteConfig rc, parse_route(r, routes[i], path, cfg));
+                if (!names.insert(rc.name).second)
+                    return r.error(routes[i]["name"], path + ".name",
+                                   "duplicate route name '" + rc.name + "'");
+                cfg.relayer.routes.push_back(std::move(rc));
             }
         }
         return cfg;

@@ -70,6 +70,33 @@ struct VerifierConfig {
     std::vector<RollupConfig> rollups;
 };
 
+// relayer.routes[]: one OP Stack withdrawal route (an L2 to its L1 portal).
+struct RoutePolicy {
+    std::vector<eth::Address> allow_senders;  // empty: any (deny wins over allow)
+    std::vector<eth::Address> deny_senders;
+    std::vector<eth::Address> allow_targets;
+    std::vector<eth::Address> deny_targets;
+    std::optional<uint64_t> max_gas_limit;  // withdrawals asking more gas are not relayed
+    bool paused = false;                    // observe, but send nothing
+};
+
+struct RouteConfig {
+    std::string name;
+    std::string protocol = "op-withdrawals";
+    std::string l1_chain;
+    std::string l2_chain;
+    eth::Address optimism_portal;
+    // The verifier rollup whose verdicts gate the proofs (same chains, same factory):
+    // the relayer never proves against a game this rollup has not judged valid.
+    std::string rollup;
+    std::string signer;
+    RoutePolicy policy;
+};
+
+struct RelayerConfig {
+    std::vector<RouteConfig> routes;
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     std::filesystem::path store_path;
@@ -81,9 +108,11 @@ struct Config {
     std::vector<ChainConfig> chains;
     std::map<std::string, SignerConfig> signers;
     VerifierConfig verifier;
+    RelayerConfig relayer;
 
     const ChainConfig* chain(std::string_view name) const;
     const RollupConfig* rollup(std::string_view name) const;
+    const RouteConfig* route(std::string_view name) const;
 };
 
 // Parses and validates YAML text; `source_name` prefixes error positions. Relative

@@ -55,6 +55,68 @@ void expect_error(const std::string& text, const std::string& needle) {
     EXPECT_NE(cfg.error().message.find(needle), std::string::npos) << cfg.error().message;
 }
 
+constexpr const char* kVerifierAndRelayer = R"(verifier:
+  rollups:
+    - name: op-a
+      l1_chain: l1
+      l2_chain: op-a
+      dispute_game_factory: "0xe5965Ab5962eDc7477C8520243A95517CD252fA9"
+      challenge: true
+      signer: relayer
+relayer:
+  routes:
+    - name: op-a
+      l1_chain: l1
+      l2_chain: op-a
+      optimism_portal: "0xbEb5Fc579115071764c7423A4f12eDde41f106Ed"
+      rollup: op-a
+      signer: relayer
+      policy:
+        deny_targets: ["0x000000000000000000000000000000000000dEaD"]
+        max_gas_limit: 5000000
+        paused: false
+)";
+
+TEST(Config, VerifierRollupsAndRelayerRoutes) {
+    auto cfg = parse(std::string(kValid) + kVerifierAndRelayer);
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    ASSERT_EQ(cfg->verifier.rollups.size(), 1u);
+    EXPECT_TRUE(cfg->verifier.rollups[0].challenge);
+    const RouteConfig* route = cfg->route("op-a");
+    ASSERT_NE(route, nullptr);
+    EXPECT_EQ(route->protocol, "op-withdrawals");
+    EXPECT_EQ(route->rollup, "op-a");
+    EXPECT_EQ(route->optimism_portal.to_checksum_hex(),
+              "0xbEb5Fc579115071764c7423A4f12eDde41f106Ed");
+    ASSERT_EQ(route->policy.deny_targets.size(), 1u);
+    EXPECT_EQ(route->policy.max_gas_limit, 5000000u);
+    EXPECT_FALSE(route->policy.paused);
+    EXPECT_EQ(cfg->route("nope"), nullptr);
+}
+
+TEST(Config, RoutesMustBeGatedByAMatchingVerifierRollup) {
+    const std::string base = std::string(kValid) + kVerifierAndRelayer;
+    auto with = [&](const std::string& from, const std::string& to) {
+        std::string s = base;
+        const size_t pos = s.rfind(from);  // the route's occurrence (after the rollup's)
+        EXPECT_NE(pos, std::string::npos) << from;
+        return s.replace(pos, from.size(), to);
+    };
+    expect_error(with("      rollup: op-a\n", ""), "relayer.routes[0].rollup: missing");
+    expect_error(with("rollup: op-a", "rollup: op-b"), "no rollup named 'op-b'");
+    expect_error(with("      l2_chain: op-a\n      optimism_portal",
+                      "      l2_chain: l1\n      optimism_portal"),
+                 "must differ from l1_chain");
+    expect_error(with("      signer: relayer\n      policy", "      signer: bob\n      policy"),
+                 "no signer named 'bob'");
+    expect_error(with("0x000000000000000000000000000000000000dEaD", "0xdead"),
+                 "relayer.routes.op-a.policy.deny_targets[0]");
+    expect_error(with("max_gas_limit: 5000000", "max_gas_limit: 100"),
+                 "relayer.routes.op-a.policy.max_gas_limit");
+    expect_error(with("        paused: false\n", "        paused: false\n        pause: true\n"),
+                 "unknown key");
+}
+
 TEST(Config, ParsesEveryField) {
     auto cfg = parse(kValid);
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
