@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "chains/rpc/json_fields.h"
 
 namespace vigil::rpc {
@@ -84,7 +86,11 @@ bool parse_entry(dom::object entry, LogEntry& log) {
             if (!once(kLogIndex) || !string_field(v, s) || !quantity(s, log.log_index))
                 return false;
         } else if (key == "address") {
+            // Mixed case is an EIP-55 checksum the tree decoder checks: only plain lowercase
+            // (what nodes send) is taken here.
             if (!once(kAddress) || !string_field(v, s) ||
+                std::any_of(s.begin() + std::min<size_t>(2, s.size()), s.end(),
+                            [](char c) { return c >= 'A' && c <= 'F'; }) ||
                 !fixed_hex(s, log.address.bytes.data(), 20))
                 return false;
         } else if (key == "data") {

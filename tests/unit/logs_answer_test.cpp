@@ -66,6 +66,9 @@ TEST(LogsAnswer, FastDeclinesAndTreeExplains) {
         {answer(entry(), 8), kMalformed, "id"},
         {answer(entry("", "blockHash")), kMalformed, "blockHash"},
         {answer(entry(R"({"removed":true})")), kMalformed, "removed"},
+        // Mixed case is an EIP-55 checksum, and this one is wrong (found by logs_fuzz).
+        {answer(entry(R"({"address":"0x000000000000000000000000000000000000BEeF"})")), kMalformed,
+         "checksum"},
         {answer(entry(R"({"topics":["0x01"]})")), kMalformed, "topics"},
         {answer(entry(R"({"data":"0x123"})")), kMalformed, "data"},
         {answer(entry(R"({"blockNumber":"0x1ffffffffffffffff"})")), kMalformed, "64 bits"},
