@@ -295,16 +295,25 @@ Result<Listener::StepResult> Listener::step() {
                         rpc::kMalformed);
 
     core::WriteBatch batch;
-    VIGIL_CHECK(consumer_.on_confirmed(next, to_after, logs, batch));
+    if (Status s = consumer_.on_confirmed(next, to_after, logs, batch); !s.ok()) {
+        consumer_.on_abandoned();
+        return s.error();
+    }
     batch.put(kNamespace, key("cursor"), encode_ref(to_after));
     batch.put(kNamespace, key("cp/") + core::be_key(to_after.number),
               std::string(to_after.hash.bytes.begin(), to_after.hash.bytes.end()));
     // Forget block hashes older than the reorg window, keeping a minimum few.
     std::vector<uint64_t> checkpoints;
-    VIGIL_CHECK(store_.scan(kNamespace, key("cp/"), [&](std::string_view k, std::string_view) {
-        checkpoints.push_back(*core::parse_be_key(k.substr(k.size() - 8)));
-        return true;
-    }));
+    if (Status s =
+            store_.scan(kNamespace, key("cp/"),
+                        [&](std::string_view k, std::string_view) {
+                            checkpoints.push_back(*core::parse_be_key(k.substr(k.size() - 8)));
+                            return true;
+                        });
+        !s.ok()) {
+        consumer_.on_abandoned();
+        return s.error();
+    }
     checkpoints.push_back(to_after.number);
     if (checkpoints.size() > kMinCheckpoints) {
         const uint64_t keep_from =
@@ -313,7 +322,10 @@ Result<Listener::StepResult> Listener::step() {
             if (checkpoints[i] < keep_from)
                 batch.erase(kNamespace, key("cp/") + core::be_key(checkpoints[i]));
     }
-    VIGIL_CHECK(store_.commit(batch));
+    if (Status s = store_.commit(batch); !s.ok()) {
+        consumer_.on_abandoned();
+        return s.error();
+    }
     consumer_.on_committed();
 
     cursor_ = to_after;
@@ -368,7 +380,10 @@ Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
             kListenerFatal);
     const uint64_t first_orphaned = ancestor ? ancestor->number + 1 : chain_.start_block;
     core::WriteBatch batch;
-    VIGIL_CHECK(consumer_.on_reorg(first_orphaned, batch));
+    if (Status s = consumer_.on_reorg(first_orphaned, batch); !s.ok()) {
+        consumer_.on_abandoned();
+        return s.error();
+    }
     for (const BlockRef& r : kept)
         if (!ancestor || r.number > ancestor->number)
             batch.erase(kNamespace, key("cp/") + core::be_key(r.number));
@@ -376,7 +391,10 @@ Result<Listener::StepResult> Listener::handle_reorg(const std::string& why) {
         batch.put(kNamespace, key("cursor"), encode_ref(*ancestor));
     else
         batch.erase(kNamespace, key("cursor"));
-    VIGIL_CHECK(store_.commit(batch));
+    if (Status s = store_.commit(batch); !s.ok()) {
+        consumer_.on_abandoned();
+        return s.error();
+    }
     consumer_.on_committed();
     log_.warn("reorg", {{"reason", why},
                         {"orphaned_from", first_orphaned},

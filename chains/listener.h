@@ -72,6 +72,10 @@ class LogConsumer {
     // decided (send, notify, publish metrics). Not called when the commit failed; the
     // same input is then offered again.
     virtual void on_committed() {}
+    // The batch of the last on_confirmed/on_reorg call will not be committed (that call,
+    // the rest of the step or the commit failed): forget what was staged. The same input
+    // is offered again.
+    virtual void on_abandoned() {}
 };
 
 struct ListenerStatus {

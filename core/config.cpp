@@ -218,6 +218,22 @@ Result<ChainConfig> parse_chain(const Reader& r, const YAML::Node& node, const s
     return c;
 }
 
+// "1.5" ether -> wei; at most 18 decimals, no sign, no exponent.
+Result<eth::U256> ether_to_wei(const std::string& text) {
+    const size_t dot = text.find('.');
+    std::string whole = text.substr(0, dot);
+    std::string frac = dot == std::string::npos ? "" : text.substr(dot + 1);
+    auto digits = [](const std::string& d) {
+        return d.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if ((whole.empty() && frac.empty()) || !digits(whole) || !digits(frac) || frac.size() > 18 ||
+        whole.size() > 30)
+        return fail("expected an amount of ether like 0.5 (at most 18 decimals)");
+    frac.resize(18, '0');
+    std::string wei = (whole.empty() ? "0" : whole) + frac;
+    return eth::U256::from_string(wei.substr(std::min(wei.find_first_not_of('0'), wei.size() - 1)));
+}
+
 Result<SignerConfig> parse_signer(const Reader& r, const YAML::Node& node, const std::string& path,
                                   const std::filesystem::path& base) {
     for (const char* inline_key : {"key", "private_key", "password"})
@@ -225,8 +241,15 @@ Result<SignerConfig> parse_signer(const Reader& r, const YAML::Node& node, const
             return r.error(node[inline_key], path + "." + inline_key,
                            "secrets are never written in the config: use keystore + password_file, "
                            "or key_env with dev: true");
-    VIGIL_CHECK(r.expect_map(node, path, {"keystore", "password_file", "key_env", "dev"}));
+    VIGIL_CHECK(r.expect_map(node, path,
+                             {"keystore", "password_file", "key_env", "dev", "low_balance_eth"}));
     SignerConfig s;
+    if (node["low_balance_eth"]) {
+        VIGIL_TRY(std::string text, r.string(node["low_balance_eth"], path + ".low_balance_eth"));
+        auto wei = ether_to_wei(text);
+        if (!wei) return r.error(node["low_balance_eth"], path + ".low_balance_eth", wei.error().message);
+        s.low_balance_wei = *wei;
+    }
     if (node["dev"]) {
         VIGIL_TRY(s.dev, r.boolean(node["dev"], path + ".dev"));
     }

@@ -16,6 +16,7 @@
 
 #include "chains/eth/address.h"
 #include "chains/eth/result.h"
+#include "chains/eth/u256.h"
 #include "core/log.h"
 
 namespace vigil::core {
@@ -50,6 +51,10 @@ struct SignerConfig {
     // ...or, for development only, an environment variable holding a raw key.
     std::optional<std::string> key_env;
     bool dev = false;
+    // Below this balance (in wei) on a chain it sends on, the signer is reported low
+    // (a warning in the log; the metric vigil_signer_balance_wei carries the value).
+    // YAML: low_balance_eth, a decimal amount of ether; default 0.1.
+    eth::U256 low_balance_wei = eth::U256(100'000'000'000'000'000ULL);
 };
 
 // One OP Stack rollup whose proposals the verifier judges.

@@ -1,5 +1,6 @@
 #include "relayer/prover.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "chains/eth/abi.h"
@@ -30,8 +31,28 @@ constexpr const char* kProveSignature =
 
 }  // namespace
 
+std::optional<std::string> policy_refusal(const core::RoutePolicy& policy,
+                                          const eth::opstack::WithdrawalTransaction& tx) {
+    auto listed = [](const std::vector<eth::Address>& list, const eth::Address& a) {
+        return std::find(list.begin(), list.end(), a) != list.end();
+    };
+    if (listed(policy.deny_senders, tx.sender))
+        return "policy: sender " + tx.sender.to_checksum_hex() + " is denied";
+    if (!policy.allow_senders.empty() && !listed(policy.allow_senders, tx.sender))
+        return "policy: sender " + tx.sender.to_checksum_hex() + " is not in allow_senders";
+    if (listed(policy.deny_targets, tx.target))
+        return "policy: target " + tx.target.to_checksum_hex() + " is denied";
+    if (!policy.allow_targets.empty() && !listed(policy.allow_targets, tx.target))
+        return "policy: target " + tx.target.to_checksum_hex() + " is not in allow_targets";
+    if (policy.max_gas_limit && (!tx.gas_limit.fits_u64() || tx.gas_limit.low64() > *policy.max_gas_limit))
+        return "policy: gas limit " + tx.gas_limit.to_dec() + " exceeds max_gas_limit " +
+               std::to_string(*policy.max_gas_limit);
+    return std::nullopt;
+}
+
 Prover::Prover(RouteSpec route, rpc::RpcClient& l1, rpc::RpcClient& l2, core::Store& store,
-               chains::Sender& sender, core::Logger log, Clock clock)
+               chains::Sender& sender, core::Logger log, Clock clock,
+               std::shared_ptr<RouteLedger> ledger, Hooks hooks)
     : route_(std::move(route)),
       l1_(l1),
       l2_(l2),
@@ -40,50 +61,104 @@ Prover::Prover(RouteSpec route, rpc::RpcClient& l1, rpc::RpcClient& l2, core::St
       verdicts_(store),
       sender_(sender),
       log_(std::move(log)),
-      clock_(clock ? std::move(clock) : Clock(system_ms)) {}
+      clock_(clock ? std::move(clock) : Clock(system_ms)),
+      ledger_(ledger ? std::move(ledger) : std::make_shared<RouteLedger>()),
+      hooks_(std::move(hooks)) {
+    paused_ = route_.policy.paused;
+}
 
 Status Prover::start() {
-    VIGIL_TRY(counts_, withdrawals_.counts(route_.name));
+    {
+        std::lock_guard<std::mutex> lock(ledger_->mu);
+        if (!ledger_->loaded) {
+            VIGIL_TRY(ledger_->counts, withdrawals_.counts(route_.name));
+            ledger_->loaded = true;
+        }
+    }
+    auto delay = portal_uint("proofMaturityDelaySeconds()", {});
+    if (!delay)
+        return fail("route " + route_.name + ": the portal " + route_.portal.to_hex() +
+                        " does not answer proofMaturityDelaySeconds() (is optimism_portal "
+                        "right?): " +
+                        delay.error().message,
+                    delay.error().code);
+    proof_maturity_secs_ = delay->fits_u64() ? delay->low64() : UINT64_MAX / 2;
     return Status{};
 }
 
-std::string Prover::tx_id(const WithdrawalRecord& r, const eth::Address& game) const {
+RouteCounts Prover::counts() const {
+    std::lock_guard<std::mutex> lock(ledger_->mu);
+    return ledger_->counts;
+}
+
+Status Prover::requeue(const eth::Hash32& hash) {
+    VIGIL_TRY(auto r, withdrawals_.get(route_.name, hash));
+    if (!r) return fail("no withdrawal " + hash.to_hex() + " on route " + route_.name);
+    if (r->state != WithdrawalState::failed)
+        return fail("withdrawal " + hash.to_hex() + " is " + state_name(r->state) +
+                        ", not failed: nothing to retry",
+                    kWithdrawalChanged);
+    r->attempts = 0;
+    r->proof_game.reset();
+    return move(*r, WithdrawalState::observed, "re-queued by an operator");
+}
+
+std::string Prover::prove_id(const WithdrawalRecord& r, const eth::Address& game) const {
     return "prove/" + route_.name + "/" + r.hash.to_hex() + "/" + game.to_hex();
+}
+
+std::string Prover::finalize_id(const WithdrawalRecord& r) const {
+    return "finalize/" + route_.name + "/" + r.hash.to_hex();
 }
 
 Status Prover::move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason) {
     const WithdrawalState before = r.state;
-    r.state = to;
-    r.reason = reason;
-    r.updated_at_ms = clock_();
-    RouteCounts counts = counts_;
-    core::WriteBatch batch;
-    withdrawals_.stage(r, before, counts, batch);
-    VIGIL_CHECK(store_.commit(batch));
-    counts_ = counts;
-    log_.info("withdrawal", {{"route", route_.name},
-                             {"withdrawal", r.hash.to_hex()},
-                             {"from", state_name(before)},
-                             {"to", state_name(to)},
-                             {"reason", reason}});
+    const int64_t now = clock_();
+    const double seconds = static_cast<double>(std::max<int64_t>(0, now - r.updated_at_ms)) / 1000;
+    {
+        std::lock_guard<std::mutex> lock(ledger_->mu);
+        VIGIL_TRY(auto current, withdrawals_.get(route_.name, r.hash));
+        if (!current || current->state != before)
+            return fail("withdrawal " + r.hash.to_hex() + " changed underneath (" +
+                            (current ? state_name(current->state) : "erased") + ")",
+                        kWithdrawalChanged);
+        r.state = to;
+        r.reason = reason;
+        r.updated_at_ms = now;
+        RouteCounts counts = ledger_->counts;
+        core::WriteBatch batch;
+        withdrawals_.stage(r, before, counts, batch);
+        if (Status s = store_.commit(batch); !s.ok()) {
+            r.state = before;
+            return s;
+        }
+        ledger_->counts = counts;
+    }
+    if (hooks_.moved) hooks_.moved(before, to, seconds);
+    if (to == WithdrawalState::failed)
+        log_.error("withdrawal failed: an operator must look (vigil relay retry re-queues it)",
+                   {{"route", route_.name},
+                    {"withdrawal", r.hash.to_hex()},
+                    {"from", state_name(before)},
+                    {"reason", reason}});
+    else
+        log_.info("withdrawal", {{"route", route_.name},
+                                 {"withdrawal", r.hash.to_hex()},
+                                 {"from", state_name(before)},
+                                 {"to", state_name(to)},
+                                 {"reason", reason}});
     return Status{};
 }
 
-// provenWithdrawals(hash, our signer).timestamp != 0.
-Result<bool> Prover::proven_on_l1(const eth::Hash32& hash) {
-    static const auto sig = *eth::abi::parse_signature("provenWithdrawals(bytes32,address)");
-    VIGIL_TRY(eth::Bytes data,
-              eth::abi::encode_call(
-                  sig, Value::tuple({hash_value(hash), Value::address(sender_.address())})));
-    VIGIL_TRY(
-        rpc::Json answer,
-        l1_.call("eth_call",
-                 rpc::Json::array(
-                     {{{"to", route_.portal.to_hex()}, {"data", eth::to_hex(data)}}, "latest"})));
+Result<Prover::OnL1Proof> Prover::proof_on_l1(const eth::Hash32& hash) {
+    VIGIL_TRY(rpc::Json answer, portal_call("provenWithdrawals(bytes32,address)",
+                                            {hash_value(hash), Value::address(sender_.address())}));
     if (!answer.is_string()) return fail("provenWithdrawals: answer is not a hex string");
     VIGIL_TRY(eth::Bytes out, eth::from_hex(answer.get<std::string>()));
     VIGIL_TRY(Value v, eth::abi::decode_params(*eth::abi::parse_type("(address,uint64)"), out));
-    return v.as<eth::abi::TupleValue>().items.at(1).as<eth::abi::UintValue>().value.low64() != 0;
+    const auto& items = v.as<eth::abi::TupleValue>().items;
+    return OnL1Proof{items.at(0).as<eth::Address>(),
+                     items.at(1).as<eth::abi::UintValue>().value.low64()};
 }
 
 Result<rpc::Json> Prover::portal_call(const std::string& signature, std::vector<Value> args) {
@@ -95,12 +170,17 @@ Result<rpc::Json> Prover::portal_call(const std::string& signature, std::vector<
                                                   "latest"}));
 }
 
-Result<bool> Prover::finalized_on_l1(const eth::Hash32& hash) {
-    VIGIL_TRY(rpc::Json answer, portal_call("finalizedWithdrawals(bytes32)", {hash_value(hash)}));
-    if (!answer.is_string()) return fail("finalizedWithdrawals: answer is not a hex string");
+Result<eth::U256> Prover::portal_uint(const std::string& signature, std::vector<Value> args) {
+    VIGIL_TRY(rpc::Json answer, portal_call(signature, std::move(args)));
+    if (!answer.is_string()) return fail(signature + ": answer is not a hex string");
     VIGIL_TRY(eth::Bytes out, eth::from_hex(answer.get<std::string>()));
-    VIGIL_TRY(Value v, eth::abi::decode_params(*eth::abi::parse_type("(bool)"), out));
-    return v.as<eth::abi::TupleValue>().items.at(0).as<bool>();
+    if (out.size() != 32) return fail(signature + ": answer is not one 32-byte word");
+    return eth::U256::from_be_word(out.data());
+}
+
+Result<bool> Prover::finalized_on_l1(const eth::Hash32& hash) {
+    VIGIL_TRY(eth::U256 v, portal_uint("finalizedWithdrawals(bytes32)", {hash_value(hash)}));
+    return !v.is_zero();
 }
 
 Result<std::optional<std::string>> Prover::finalize_blocker(const eth::Hash32& hash) {
@@ -110,6 +190,50 @@ Result<std::optional<std::string>> Prover::finalize_blocker(const eth::Hash32& h
     if (answer.error().code == rpc::kRpcError)
         return std::optional<std::string>(answer.error().message);  // the portal's reason
     return answer.error();
+}
+
+Result<std::optional<std::string>> Prover::game_unusable(const eth::Address& game,
+                                                         uint32_t game_type, uint8_t status,
+                                                         uint64_t created_at) {
+    if (status == verifier::kGameChallengerWins)
+        return std::optional<std::string>("game " + game.to_hex() + " was lost (CHALLENGER_WINS)");
+    VIGIL_TRY(eth::U256 blacklisted,
+              portal_uint("disputeGameBlacklist(address)", {Value::address(game)}));
+    if (!blacklisted.is_zero())
+        return std::optional<std::string>("game " + game.to_hex() + " is blacklisted by the portal");
+    VIGIL_TRY(eth::U256 respected, portal_uint("respectedGameType()", {}));
+    if (respected != eth::U256(game_type))
+        return std::optional<std::string>("game " + game.to_hex() + " is of type " +
+                                          std::to_string(game_type) +
+                                          ", the portal respects type " + respected.to_dec());
+    VIGIL_TRY(eth::U256 updated_at, portal_uint("respectedGameTypeUpdatedAt()", {}));
+    if (!(eth::U256(created_at) > updated_at))
+        return std::optional<std::string>("game " + game.to_hex() +
+                                          " was created before the portal's respected game type "
+                                          "was last set");
+    return std::optional<std::string>();
+}
+
+Result<std::optional<Prover::GameChoice>> Prover::choose_game() {
+    VIGIL_TRY(auto candidates, verdicts_.valid_games(route_.rollup, 8));
+    VIGIL_TRY(rpc::Json head, l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+    VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
+    for (auto& v : candidates) {
+        if (!v.computed) continue;
+        VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, v.proposal.game));
+        VIGIL_TRY(auto why, game_unusable(v.proposal.game, info.game_type, info.status,
+                                          info.created_at));
+        if (why) {
+            log_.debug("valid game not usable for proofs",
+                       {{"route", route_.name}, {"why", *why}});
+            continue;
+        }
+        // The portal only finalizes a proof made strictly after the game's creation
+        // second: wait for the next head rather than fall back to an older game.
+        if (now <= info.created_at) return std::optional<GameChoice>();
+        return std::optional<GameChoice>(GameChoice{std::move(v), info.created_at});
+    }
+    return std::optional<GameChoice>();
 }
 
 Result<eth::Bytes> Prover::prove_calldata(const WithdrawalRecord& r,
@@ -149,92 +273,130 @@ Result<eth::Bytes> Prover::prove_calldata(const WithdrawalRecord& r,
              Value::array(std::move(nodes))}));
 }
 
+// Follows the withdrawals in `state` (proving or finalizing) to their transaction's end.
+Status Prover::follow(WithdrawalState state, const char* kind, size_t max, size_t& done,
+                      size_t& failed) {
+    const bool proving = state == WithdrawalState::proving;
+    VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, state, max));
+    for (WithdrawalRecord& r : records) {
+        const std::string id = proving ? prove_id(r, *r.proof_game) : finalize_id(r);
+        VIGIL_TRY(auto tx, sender_.find(id));
+        const WithdrawalState back = proving ? WithdrawalState::provable : WithdrawalState::proven;
+        Status s;
+        if (!tx) {
+            // Persisted as in flight but never handed to the sender (a crash in between):
+            // back one step, decided again (the portal is asked first).
+            s = move(r, back);
+        } else if (tx->state == chains::TxRecord::State::succeeded) {
+            if (proving) {
+                VIGIL_TRY(OnL1Proof proof, proof_on_l1(r.hash));
+                r.proven_at = proof.timestamp;
+                if (r.proven_at == 0)
+                    return fail("route " + route_.name + ": the proof of " + r.hash.to_hex() +
+                                " succeeded in L1 block " + std::to_string(tx->block) +
+                                " but the portal holds no proof by our signer");
+            }
+            if (hooks_.tx_final) hooks_.tx_final(kind, *tx);
+            s = move(r, proving ? WithdrawalState::proven : WithdrawalState::finalized);
+            if (s.ok()) ++done;
+        } else if (tx->state == chains::TxRecord::State::reverted) {
+            if (hooks_.tx_final) hooks_.tx_final(kind, *tx);
+            s = move(r, WithdrawalState::failed,
+                     std::string(proving ? "proveWithdrawalTransaction" : "finalizeWithdrawalTransaction") +
+                         " reverted in L1 block " + std::to_string(tx->block) + " (tx " +
+                         (tx->included_hash ? tx->included_hash->to_hex() : std::string("?")) + ")");
+            if (s.ok()) ++failed;
+        }
+        if (!s.ok() && s.error().code != kWithdrawalChanged) return s;
+    }
+    return Status{};
+}
+
 Result<ProveRound> Prover::poll(size_t max_per_round) {
     ProveRound round;
-    // Follow what is in flight first (also after a restart).
+    // Follow what is in flight first (also after a restart, and while paused).
     if (auto polled = sender_.poll(); !polled) return polled.error();
-    VIGIL_TRY(auto proving,
-              withdrawals_.in_state(route_.name, WithdrawalState::proving, max_per_round));
-    for (WithdrawalRecord& r : proving) {
-        VIGIL_TRY(auto tx, sender_.find(tx_id(r, *r.proof_game)));
-        if (!tx) {
-            // Persisted as proving but never handed to the sender (a crash in between):
-            // back to provable, decided again below.
-            VIGIL_CHECK(move(r, WithdrawalState::provable));
-            continue;
-        }
-        if (tx->state == chains::TxRecord::State::succeeded) {
-            VIGIL_CHECK(move(r, WithdrawalState::proven));
-            ++round.proven;
-        } else if (tx->state == chains::TxRecord::State::reverted) {
-            VIGIL_CHECK(move(
-                r, WithdrawalState::failed,
-                "proveWithdrawalTransaction reverted in L1 block " + std::to_string(tx->block)));
-            ++round.failed;
-        }
-    }
+    VIGIL_CHECK(follow(WithdrawalState::proving, "prove", max_per_round, round.proven,
+                       round.failed));
+    if (paused_) return round;
 
-    VIGIL_TRY(auto game, verdicts_.latest_valid(route_.rollup));
-    // The portal only finalizes a proof made strictly after the game's creation
-    // (checkWithdrawal: proven.timestamp > createdAt); a proof in the game's own second
-    // could never be finalized. So prove once the L1 head is past that second: the proving
-    // block comes later still.
-    bool too_early = false;
-    if (game) {
-        VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, game->proposal.game));
-        VIGIL_TRY(rpc::Json head,
-                  l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
-        VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
-        too_early = now <= info.created_at;
-    }
+    std::vector<WithdrawalRecord> pending;
     for (WithdrawalState s : {WithdrawalState::observed, WithdrawalState::provable}) {
         VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, s, max_per_round));
-        for (WithdrawalRecord& r : records) {
-            if (!game || !game->computed || game->proposal.l2_block < r.l2_block || too_early) {
-                ++round.waiting;
-                continue;
-            }
-            ++round.provable;
-            VIGIL_TRY(bool done, proven_on_l1(r.hash));
-            if (done) {
-                r.proof_game = game->proposal.game;
-                r.proof_game_index = game->proposal.game_index;
-                VIGIL_CHECK(move(r, WithdrawalState::proven, "already proven on L1"));
-                ++round.proven;
-                continue;
-            }
-            // The game must not have been lost meanwhile.
-            VIGIL_TRY(uint8_t status, verifier::read_game_status(l1_, game->proposal.game));
-            if (status == verifier::kGameChallengerWins) {
-                log_.error("the latest valid game was lost on L1; not proving against it",
-                           {{"route", route_.name}, {"game", game->proposal.game.to_hex()}});
-                return round;
-            }
-            auto data = prove_calldata(r, *game);
-            if (!data) {
-                // The L2 node's answer did not check out: an endpoint problem, retried.
-                log_.error("cannot build the withdrawal proof", {{"route", route_.name},
-                                                                 {"withdrawal", r.hash.to_hex()},
-                                                                 {"error", data.error().message}});
-                continue;
-            }
-            r.proof_game = game->proposal.game;
-            r.proof_game_index = game->proposal.game_index;
-            VIGIL_CHECK(move(r, WithdrawalState::proving));
-            chains::TxRequest req;
-            req.id = tx_id(r, game->proposal.game);
-            req.to = route_.portal;
-            req.data = std::move(data).value();
-            auto sent = sender_.submit(req);
-            if (!sent) {
-                log_.warn("prove not sent yet", {{"route", route_.name},
-                                                 {"withdrawal", r.hash.to_hex()},
-                                                 {"error", sent.error().message}});
-                VIGIL_CHECK(move(r, WithdrawalState::provable, sent.error().message));
-                continue;
-            }
-            ++round.sent;
+        for (auto& r : records) pending.push_back(std::move(r));
+    }
+    if (pending.empty()) return round;
+    VIGIL_TRY(auto game, choose_game());
+    size_t handled = 0;
+    for (WithdrawalRecord& r : pending) {
+        if (handled >= max_per_round) break;
+        if (auto refusal = policy_refusal(route_.policy, r.tx)) {
+            Status s = move(r, WithdrawalState::failed, *refusal);
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.failed;
+            continue;
         }
+        if (!game || game->verdict.proposal.l2_block < r.l2_block) {
+            ++round.waiting;
+            continue;
+        }
+        ++handled;
+        ++round.provable;
+        const verifier::VerdictRecord& g = game->verdict;
+        VIGIL_TRY(OnL1Proof proof, proof_on_l1(r.hash));
+        if (proof.timestamp != 0) {
+            // Proved by us earlier (a crash lost the record's update): adopt the portal's
+            // record of it, game included; finalize() checks that game.
+            r.proven_at = proof.timestamp;
+            if (r.proof_game != proof.game) r.proof_game_index = 0;
+            r.proof_game = proof.game;
+            Status s = move(r, WithdrawalState::proven, "already proven on L1");
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.proven;
+            continue;
+        }
+        auto data = prove_calldata(r, g);
+        if (!data) {
+            // The L2 node's answer did not check out: an endpoint problem, retried.
+            log_.error("cannot build the withdrawal proof", {{"route", route_.name},
+                                                             {"withdrawal", r.hash.to_hex()},
+                                                             {"error", data.error().message}});
+            continue;
+        }
+        const std::optional<eth::Address> old_game = r.proof_game;
+        r.proof_game = g.proposal.game;
+        r.proof_game_index = g.proposal.game_index;
+        if (Status s = move(r, WithdrawalState::proving); !s.ok()) {
+            if (s.error().code == kWithdrawalChanged) continue;
+            return s.error();
+        }
+        chains::TxRequest req;
+        req.id = prove_id(r, g.proposal.game);
+        req.to = route_.portal;
+        req.data = std::move(data).value();
+        auto sent = sender_.submit(req);
+        if (sent) {
+            ++round.sent;
+            continue;
+        }
+        // Not sent: back to provable (the proving record above names a game whose id the
+        // sender never saw, which follow() would also undo after a crash).
+        r.proof_game = old_game;
+        const bool reverts = sent.error().code == chains::kWouldRevert;
+        if (reverts) ++r.attempts;
+        if (reverts && r.attempts >= route_.max_attempts) {
+            Status s = move(r, WithdrawalState::failed,
+                            "proveWithdrawalTransaction would revert (" +
+                                std::to_string(r.attempts) + " attempts): " + sent.error().message);
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.failed;
+            continue;
+        }
+        log_.warn("prove not sent yet", {{"route", route_.name},
+                                         {"withdrawal", r.hash.to_hex()},
+                                         {"error", sent.error().message}});
+        Status s = move(r, WithdrawalState::provable, sent.error().message);
+        if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
     }
     return round;
 }
@@ -242,43 +404,61 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
 Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
     FinalizeRound round;
     if (auto polled = sender_.poll(); !polled) return polled.error();
-    VIGIL_TRY(auto finalizing,
-              withdrawals_.in_state(route_.name, WithdrawalState::finalizing, max_per_round));
-    for (WithdrawalRecord& r : finalizing) {
-        VIGIL_TRY(auto tx, sender_.find("finalize/" + route_.name + "/" + r.hash.to_hex()));
-        if (!tx) {
-            VIGIL_CHECK(move(r, WithdrawalState::proven));
-            continue;
-        }
-        if (tx->state == chains::TxRecord::State::succeeded) {
-            VIGIL_CHECK(move(r, WithdrawalState::finalized));
-            ++round.finalized;
-        } else if (tx->state == chains::TxRecord::State::reverted) {
-            VIGIL_CHECK(move(
-                r, WithdrawalState::failed,
-                "finalizeWithdrawalTransaction reverted in L1 block " + std::to_string(tx->block)));
-            ++round.failed;
-        }
-    }
-    VIGIL_TRY(auto proven,
-              withdrawals_.in_state(route_.name, WithdrawalState::proven, max_per_round));
+    VIGIL_CHECK(follow(WithdrawalState::finalizing, "finalize", max_per_round, round.finalized,
+                       round.failed));
+    if (paused_) return round;
+
+    // Matured proofs only (a local filter; checkWithdrawal below is the real gate). The
+    // window is wide so that a few withdrawals waiting on a slow game do not hold up the
+    // rest; the reads it costs are local.
+    VIGIL_TRY(auto proven, withdrawals_.in_state(route_.name, WithdrawalState::proven, 4096));
+    if (proven.empty()) return round;
+    VIGIL_TRY(rpc::Json head, l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+    VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
+    std::map<eth::Address, std::optional<std::string>> game_gone;  // per round: lost/blacklisted
+    std::map<eth::Address, uint8_t> game_status;
+    size_t handled = 0;
     for (WithdrawalRecord& r : proven) {
-        VIGIL_TRY(bool done, finalized_on_l1(r.hash));
-        if (done) {
-            VIGIL_CHECK(move(r, WithdrawalState::finalized, "already finalized on L1"));
-            ++round.finalized;
+        if (handled >= max_per_round) break;
+        if (r.proven_at != 0 && now <= r.proven_at + proof_maturity_secs_) {
+            ++round.waiting;
             continue;
         }
         if (r.proof_game) {
-            VIGIL_TRY(uint8_t status, verifier::read_game_status(l1_, *r.proof_game));
-            if (status == verifier::kGameChallengerWins) {
-                const eth::Address lost = *r.proof_game;
+            const eth::Address game = *r.proof_game;
+            if (!game_status.count(game)) {
+                VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, game));
+                game_status[game] = info.status;
+                VIGIL_TRY(game_gone[game],
+                          game_unusable(game, info.game_type, info.status, info.created_at));
+            }
+            if (game_gone[game]) {
+                ++handled;
+                VIGIL_TRY(bool done, finalized_on_l1(r.hash));
+                if (done) {
+                    Status s = move(r, WithdrawalState::finalized, "already finalized on L1");
+                    if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+                    ++round.finalized;
+                    continue;
+                }
                 r.proof_game.reset();
-                VIGIL_CHECK(move(r, WithdrawalState::provable,
-                                 "game " + lost.to_hex() + " was lost: prove again"));
+                Status s = move(r, WithdrawalState::provable, *game_gone[game] + ": prove again");
+                if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
                 ++round.reproving;
                 continue;
             }
+            if (game_status[game] != verifier::kGameDefenderWins) {
+                ++round.waiting;  // not resolved yet
+                continue;
+            }
+        }
+        ++handled;
+        VIGIL_TRY(bool done, finalized_on_l1(r.hash));
+        if (done) {
+            Status s = move(r, WithdrawalState::finalized, "already finalized on L1");
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.finalized;
+            continue;
         }
         VIGIL_TRY(auto blocker, finalize_blocker(r.hash));
         if (blocker) {
@@ -289,7 +469,10 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
             continue;
         }
         ++round.ready;
-        VIGIL_CHECK(move(r, WithdrawalState::finalizing));
+        if (Status s = move(r, WithdrawalState::finalizing); !s.ok()) {
+            if (s.error().code == kWithdrawalChanged) continue;
+            return s.error();
+        }
         static const auto sig = *eth::abi::parse_signature(
             "finalizeWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes))");
         const auto& w = r.tx;
@@ -300,18 +483,29 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
                                               Value::address(w.target), Value::uint(w.value),
                                               Value::uint(w.gas_limit), Value::bytes(w.data)})})));
         chains::TxRequest req;
-        req.id = "finalize/" + route_.name + "/" + r.hash.to_hex();
+        req.id = finalize_id(r);
         req.to = route_.portal;
         req.data = std::move(data);
         auto sent = sender_.submit(req);
-        if (!sent) {
-            log_.warn("finalize not sent yet", {{"route", route_.name},
-                                                {"withdrawal", r.hash.to_hex()},
-                                                {"error", sent.error().message}});
-            VIGIL_CHECK(move(r, WithdrawalState::proven, sent.error().message));
+        if (sent) {
+            ++round.sent;
             continue;
         }
-        ++round.sent;
+        const bool reverts = sent.error().code == chains::kWouldRevert;
+        if (reverts) ++r.attempts;
+        if (reverts && r.attempts >= route_.max_attempts) {
+            Status s = move(r, WithdrawalState::failed,
+                            "finalizeWithdrawalTransaction would revert (" +
+                                std::to_string(r.attempts) + " attempts): " + sent.error().message);
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.failed;
+            continue;
+        }
+        log_.warn("finalize not sent yet", {{"route", route_.name},
+                                            {"withdrawal", r.hash.to_hex()},
+                                            {"error", sent.error().message}});
+        Status s = move(r, WithdrawalState::proven, sent.error().message);
+        if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
     }
     return round;
 }

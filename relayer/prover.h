@@ -1,24 +1,43 @@
-// Prover: moves a route's withdrawals from `observed` to `proven` on L1, only ever
-// against a game the verifier judged valid.
+// Prover: moves one route's withdrawals from `observed` to `finalized` on L1, only ever
+// proving against a game the verifier judged valid.
 //
-// Each round:
-//  - the covering game is the valid game (VerdictStore) with the highest L2 block; a
-//    withdrawal is provable once that L2 block is at or above the withdrawal's block;
-//  - for each provable withdrawal (oldest first, a bounded number per round): if the
-//    portal already records a proof by our signer, it is proven; else the storage proof
-//    of sentMessages[hash] is fetched from the L2 at the game's L2 block hash, checked
-//    locally against the verified output-root inputs (account proof against the state
-//    root, giving exactly the storage root the verdict recomputed; slot value 1), and
-//    proveWithdrawalTransaction is sent through the Sender with the id
-//    "prove/<route>/<hash>/<game>" (never twice for one game, also across restarts);
-//  - proving withdrawals are followed to their receipt: success -> proven; a revert ->
-//    failed with the reason (a revert cannot be fixed by resending the same proof).
-// Every state change is one synced batch (record + index + counts).
+// poll() (the prove half), each round:
+//  - proving withdrawals are followed to their receipt first (also after a restart):
+//    success -> proven; a revert -> failed with the reason (resending the same proof
+//    cannot fix it); persisted as proving but never handed to the sender -> provable;
+//  - the game to prove against is the valid game (VerdictStore, highest L2 block first)
+//    that the portal would accept: not lost (CHALLENGER_WINS), not blacklisted, of the
+//    respected game type and created after the respected type was last set, and whose
+//    creation second is past (checkWithdrawal needs proof time > createdAt);
+//  - each pending withdrawal (oldest L2 block first, a bounded number per round) passes
+//    the route's policy (allow/deny lists of senders and targets, gas cap) or is failed
+//    with the reason; is covered once the game's L2 block reaches its block; is found
+//    already proven on L1 (provenWithdrawals by our signer), or its storage proof of
+//    sentMessages[hash] is fetched from the L2 at the game's L2 block hash, checked
+//    locally against the verified output-root inputs, and proveWithdrawalTransaction is
+//    sent with the id "prove/<route>/<hash>/<game>" (never twice for one game, also
+//    across restarts). A send the node says would revert is retried up to
+//    `max_attempts` rounds, then failed.
+// finalize() (the second half): proven withdrawals whose proof matured (a local filter:
+// the proof's L1 time plus the portal's proofMaturityDelaySeconds, against the L1 head) and whose game resolved DEFENDER_WINS are
+// checked with the portal's own checkWithdrawal view and, unless already finalized on
+// L1, sent finalizeWithdrawalTransaction with the id "finalize/<route>/<hash>"; a game
+// lost or blacklisted meanwhile sends them back to provable (re-proved against a newer
+// valid game, under a new id).
 //
-// Thread-safety: one owner thread (as the Sender and the RPC clients it uses).
+// Every state change is one synced batch (record + index + counts) under the route's
+// ledger lock, after re-reading the record: a record moved or erased meanwhile (an L2
+// reorg) is skipped, never written back. Paused (set_paused), the prover follows what is
+// in flight and sends nothing.
+//
+// Thread-safety: one owner thread (as the Sender and the RPC clients it uses), except
+// set_paused/paused/counts/requeue, which are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -26,6 +45,7 @@
 #include "chains/eth/address.h"
 #include "chains/rpc/http_client.h"
 #include "chains/sender.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "relayer/withdrawals.h"
@@ -37,50 +57,93 @@ struct RouteSpec {
     std::string name;    // the route, e.g. "op-a"
     std::string rollup;  // the verifier rollup whose verdicts gate the proofs
     eth::Address portal;
+    core::RoutePolicy policy;
+    uint32_t max_attempts = 3;  // sends refused as reverting before a withdrawal fails
 };
+
+// Why the route's policy refuses a withdrawal, or nullopt when it may be relayed.
+std::optional<std::string> policy_refusal(const core::RoutePolicy& policy,
+                                          const eth::opstack::WithdrawalTransaction& tx);
 
 struct ProveRound {
     size_t provable = 0;  // withdrawals covered by a valid game this round
     size_t sent = 0;      // prove transactions handed to the sender
     size_t proven = 0;    // became proven (receipt, or found done on L1)
     size_t failed = 0;
-    size_t waiting = 0;  // not covered by a valid game yet
+    size_t waiting = 0;  // not covered by a usable valid game yet
 };
 
 struct FinalizeRound {
     size_t ready = 0;      // proven withdrawals the portal would finalize now
     size_t sent = 0;       // finalize transactions handed to the sender
     size_t finalized = 0;  // became finalized (receipt, or found done on L1)
-    size_t reproving = 0;  // their game was lost: back to provable
+    size_t reproving = 0;  // their game was lost or blacklisted: back to provable
     size_t failed = 0;
     size_t waiting = 0;  // proof not matured or game not resolved yet
 };
 
 class Prover {
   public:
-    using Clock = std::function<int64_t()>;
+    using Clock = std::function<int64_t()>;  // milliseconds since the epoch
 
+    struct Hooks {
+        // A state change was committed; `seconds` spent in `from`.
+        std::function<void(WithdrawalState from, WithdrawalState to, double seconds)> moved;
+        // One of our transactions became final ("prove" or "finalize"): its fee is
+        // gas_used x effective_gas_price.
+        std::function<void(const char* kind, const chains::TxRecord& tx)> tx_final;
+    };
+
+    // `ledger` is shared with the route's observer (none: a private one).
     Prover(RouteSpec route, rpc::RpcClient& l1, rpc::RpcClient& l2, core::Store& store,
-           chains::Sender& sender, core::Logger log, Clock clock = {});
+           chains::Sender& sender, core::Logger log, Clock clock = {},
+           std::shared_ptr<RouteLedger> ledger = nullptr, Hooks hooks = {});
 
+    // Loads the route's counts and reads the portal's proof maturity delay (an error here
+    // usually means optimism_portal is not a portal).
     Status start();
     Result<ProveRound> poll(size_t max_per_round = 64);
-    // The second half: proven withdrawals whose proof matured and whose game resolved
-    // DEFENDER_WINS (as the portal's own checkWithdrawal view says) are finalized with
-    // id "finalize/<route>/<hash>"; a game lost meanwhile sends them back to provable.
     Result<FinalizeRound> finalize(size_t max_per_round = 64);
-    RouteCounts counts() const { return counts_; }
+
+    // A failed withdrawal back to observed, attempts reset (an operator's retry).
+    // kWithdrawalChanged if it is not failed. Thread-safe.
+    Status requeue(const eth::Hash32& hash);
+
+    RouteCounts counts() const;
+    void set_paused(bool paused) { paused_ = paused; }
+    bool paused() const { return paused_; }
+    const RouteSpec& route() const { return route_; }
+    const eth::Address& signer() const { return sender_.address(); }
 
   private:
+    // A usable game for this round, with what the portal said about it.
+    struct GameChoice {
+        verifier::VerdictRecord verdict;
+        uint64_t created_at = 0;
+    };
+    Result<std::optional<GameChoice>> choose_game();
+    // Why the portal would refuse proofs against `game` now (lost, blacklisted, retired
+    // game type), or nullopt.
+    Result<std::optional<std::string>> game_unusable(const eth::Address& game, uint32_t game_type,
+                                                     uint8_t status, uint64_t created_at);
     Status move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason = {});
-    Result<bool> proven_on_l1(const eth::Hash32& hash);
+    Status follow(WithdrawalState state, const char* kind, size_t max, size_t& done,
+                  size_t& failed);
+    // provenWithdrawals(hash, our signer): the game and L1 time of our proof (time 0: none).
+    struct OnL1Proof {
+        eth::Address game;
+        uint64_t timestamp = 0;
+    };
+    Result<OnL1Proof> proof_on_l1(const eth::Hash32& hash);
     Result<bool> finalized_on_l1(const eth::Hash32& hash);
     // eth_call of the portal's checkWithdrawal(hash, our signer): ok, or why not.
     Result<std::optional<std::string>> finalize_blocker(const eth::Hash32& hash);
     Result<rpc::Json> portal_call(const std::string& signature, std::vector<eth::abi::Value> args);
+    Result<eth::U256> portal_uint(const std::string& signature, std::vector<eth::abi::Value> args);
     Result<eth::Bytes> prove_calldata(const WithdrawalRecord& r,
                                       const verifier::VerdictRecord& game);
-    std::string tx_id(const WithdrawalRecord& r, const eth::Address& game) const;
+    std::string prove_id(const WithdrawalRecord& r, const eth::Address& game) const;
+    std::string finalize_id(const WithdrawalRecord& r) const;
 
     RouteSpec route_;
     rpc::RpcClient& l1_;
@@ -91,7 +154,10 @@ class Prover {
     chains::Sender& sender_;
     core::Logger log_;
     Clock clock_;
-    RouteCounts counts_;
+    std::shared_ptr<RouteLedger> ledger_;
+    Hooks hooks_;
+    std::atomic<bool> paused_{false};
+    uint64_t proof_maturity_secs_ = 0;
 };
 
 }  // namespace vigil::relayer

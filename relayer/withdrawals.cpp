@@ -80,6 +80,7 @@ std::string encode_withdrawal(const WithdrawalRecord& r) {
         j["proofGame"] = r.proof_game->to_hex();
         j["proofGameIndex"] = r.proof_game_index;
     }
+    if (r.proven_at != 0) j["provenAt"] = r.proven_at;
     return j.dump();
 }
 
@@ -110,6 +111,9 @@ Result<WithdrawalRecord> decode_withdrawal(std::string_view text) {
             return fail(std::string("withdrawal record: bad ") + f);
     r.observed_at_ms = j["observedAt"].get<int64_t>();
     r.updated_at_ms = j["updatedAt"].get<int64_t>();
+    if (j.contains("provenAt")) {
+        VIGIL_TRY(r.proven_at, rpc::field_uint64(j, "provenAt"));
+    }
     if (j.contains("proofGame")) {
         VIGIL_TRY(r.proof_game, rpc::field_address(j, "proofGame"));
         VIGIL_TRY(r.proof_game_index, rpc::field_uint64(j, "proofGameIndex"));
@@ -222,11 +226,12 @@ Result<RouteCounts> WithdrawalStore::counts(std::string_view route) const {
 // ---- WithdrawalObserver ----
 
 WithdrawalObserver::WithdrawalObserver(std::string route, core::Store& store, core::Logger log,
-                                       Clock clock)
+                                       Clock clock, std::shared_ptr<RouteLedger> ledger)
     : route_(std::move(route)),
       withdrawals_(store),
       log_(std::move(log)),
-      clock_(clock ? std::move(clock) : Clock(system_ms)) {}
+      clock_(clock ? std::move(clock) : Clock(system_ms)),
+      ledger_(ledger ? std::move(ledger) : std::make_shared<RouteLedger>()) {}
 
 chains::LogFilter WithdrawalObserver::filter() {
     chains::LogFilter f;
@@ -236,21 +241,28 @@ chains::LogFilter WithdrawalObserver::filter() {
 }
 
 Status WithdrawalObserver::start() {
-    VIGIL_TRY(RouteCounts c, withdrawals_.counts(route_));
-    std::lock_guard<std::mutex> lock(mu_);
-    counts_ = c;
+    std::lock_guard<std::mutex> lock(ledger_->mu);
+    if (!ledger_->loaded) {
+        VIGIL_TRY(ledger_->counts, withdrawals_.counts(route_));
+        ledger_->loaded = true;
+    }
     return Status{};
 }
 
 RouteCounts WithdrawalObserver::counts() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counts_;
+    if (held_.owns_lock()) return ledger_->counts;
+    std::lock_guard<std::mutex> lock(ledger_->mu);
+    return ledger_->counts;
 }
 
 Status WithdrawalObserver::on_confirmed(uint64_t, const chains::BlockRef&,
                                         const std::vector<chains::ConfirmedLog>& logs,
                                         core::WriteBatch& batch) {
-    RouteCounts counts = this->counts();
+    if (logs.empty()) return Status{};
+    // Held until the listener commits or abandons this batch (also across a failure
+    // below: the listener abandons the batch then).
+    if (!held_.owns_lock()) held_ = std::unique_lock<std::mutex>(ledger_->mu);
+    RouteCounts counts = ledger_->counts;
     std::map<eth::Hash32, bool> in_batch;
     for (const chains::ConfirmedLog& l : logs) {
         auto m = eth::opstack::decode_message_passed(l.address, l.topics, l.data);
@@ -274,13 +286,15 @@ Status WithdrawalObserver::on_confirmed(uint64_t, const chains::BlockRef&,
         r.state = WithdrawalState::observed;
         r.observed_at_ms = r.updated_at_ms = clock_();
         withdrawals_.stage(r, std::nullopt, counts, batch);
+        staged_new_ = true;
     }
     staged_ = counts;
     return Status{};
 }
 
 Status WithdrawalObserver::on_reorg(uint64_t first_orphaned, core::WriteBatch& batch) {
-    RouteCounts counts = this->counts();
+    if (!held_.owns_lock()) held_ = std::unique_lock<std::mutex>(ledger_->mu);
+    RouteCounts counts = ledger_->counts;
     VIGIL_TRY(std::vector<WithdrawalRecord> orphaned,
               withdrawals_.from_block(route_, first_orphaned));
     for (const WithdrawalRecord& r : orphaned) {
@@ -305,10 +319,17 @@ Status WithdrawalObserver::on_reorg(uint64_t first_orphaned, core::WriteBatch& b
 }
 
 void WithdrawalObserver::on_committed() {
-    if (!staged_) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    counts_ = *staged_;
+    if (staged_) ledger_->counts = *staged_;
     staged_.reset();
+    if (held_.owns_lock()) held_.unlock();
+    if (staged_new_ && notify_) notify_();
+    staged_new_ = false;
+}
+
+void WithdrawalObserver::on_abandoned() {
+    staged_.reset();
+    staged_new_ = false;
+    if (held_.owns_lock()) held_.unlock();
 }
 
 }  // namespace vigil::relayer

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,6 +59,7 @@ struct WithdrawalRecord {
     WithdrawalState state = WithdrawalState::observed;
     std::optional<eth::Address> proof_game;  // the game proved against (proving onwards)
     uint64_t proof_game_index = 0;
+    uint64_t proven_at = 0;  // L1 timestamp of our proof (portal's provenWithdrawals), seconds
     std::string reason;  // why failed (or why waiting)
     uint32_t attempts = 0;
     int64_t observed_at_ms = 0;
@@ -98,11 +100,28 @@ class WithdrawalStore {
     core::Store& store_;
 };
 
+// What the observer (listener thread) and the prover (relayer thread) of one route share:
+// the lock that orders their writes, and the route's counts as committed. The observer
+// holds it from staging a batch until the listener commits or abandons it; the prover
+// holds it around each state change (re-read, check, commit), so a record orphaned by an
+// L2 reorg is never written back, and no count update is lost.
+struct RouteLedger {
+    std::mutex mu;
+    RouteCounts counts;  // as committed (under mu)
+    bool loaded = false;
+};
+
+// Error::code of a state change refused because the record changed underneath (another
+// writer moved or erased it): skip it this round.
+inline constexpr int kWithdrawalChanged = 4101;
+
 class WithdrawalObserver : public chains::LogConsumer {
   public:
     using Clock = std::function<int64_t()>;  // milliseconds since the epoch
 
-    WithdrawalObserver(std::string route, core::Store& store, core::Logger log, Clock clock = {});
+    // `ledger` is shared with the route's prover (none: a private one).
+    WithdrawalObserver(std::string route, core::Store& store, core::Logger log, Clock clock = {},
+                       std::shared_ptr<RouteLedger> ledger = nullptr);
 
     // The listener filter: MessagePassed of the L2ToL1MessagePasser predeploy.
     static chains::LogFilter filter();
@@ -113,16 +132,21 @@ class WithdrawalObserver : public chains::LogConsumer {
                         core::WriteBatch& batch) override;
     Status on_reorg(uint64_t first_orphaned, core::WriteBatch& batch) override;
     void on_committed() override;
+    void on_abandoned() override;
 
     RouteCounts counts() const;
+    // Called (on the listener's thread) after a batch with new withdrawals is committed.
+    void set_notify(std::function<void()> notify) { notify_ = std::move(notify); }
 
   private:
     std::string route_;
+    std::function<void()> notify_;
+    bool staged_new_ = false;
     WithdrawalStore withdrawals_;
     core::Logger log_;
     Clock clock_;
-    mutable std::mutex mu_;
-    RouteCounts counts_;                 // as committed
+    std::shared_ptr<RouteLedger> ledger_;
+    std::unique_lock<std::mutex> held_;  // ledger_->mu from staging until commit/abandon
     std::optional<RouteCounts> staged_;  // adopted by on_committed
 };
 

@@ -1,18 +1,15 @@
 #include "verifier/service.h"
 
+#include <algorithm>
+
 #include "chains/chain_clients.h"
 #include "chains/head_subscription.h"
 #include "chains/sender.h"
+#include "chains/signer_pool.h"
 #include "chains/webhook.h"
 #include "verifier/challenger.h"
 
 namespace vigil::verifier {
-
-struct VerifierService::SignerLane {
-    std::unique_ptr<rpc::RpcClient> rpc;
-    std::unique_ptr<chains::Sender> sender;
-    std::mutex mu;  // one nonce sequence: every use of `sender` holds it
-};
 
 struct VerifierService::Lane {
     const core::RollupConfig* rollup = nullptr;
@@ -20,7 +17,7 @@ struct VerifierService::Lane {
     const core::ChainConfig* l2 = nullptr;
     std::unique_ptr<rpc::RpcClient> l1_rpc;
     std::unique_ptr<rpc::RpcClient> l2_rpc;
-    SignerLane* signer = nullptr;
+    chains::SignerLane* signer = nullptr;
     std::unique_ptr<Challenger> challenger;
     std::unique_ptr<ProposalWatcher> watcher;
     std::unique_ptr<chains::Listener> listener;
@@ -30,13 +27,13 @@ struct VerifierService::Lane {
 
 VerifierService::VerifierService(const core::Config& config, core::Store& store,
                                  std::shared_ptr<prometheus::Registry> registry, core::Logger log,
-                                 KeyLoader keys, Options options)
+                                 chains::SignerPool& signers, Options options)
     : config_(config),
       store_(store),
       registry_(std::move(registry)),
       metrics_(registry_ ? std::make_shared<VerifierMetrics>(*registry_) : nullptr),
       log_(std::move(log)),
-      keys_(std::move(keys)),
+      signers_(signers),
       options_(options) {}
 
 VerifierService::~VerifierService() {
@@ -47,40 +44,21 @@ VerifierService::~VerifierService() {
     if (outbox_) outbox_->stop();
 }
 
-Result<VerifierService::SignerLane*> VerifierService::signer_lane(const core::ChainConfig& l1,
-                                                                  const std::string& name) {
-    const std::string id = l1.name + "/" + name;
-    if (auto it = signers_.find(id); it != signers_.end()) return it->second.get();
-    auto sc = config_.signers.find(name);
-    if (sc == config_.signers.end()) return fail("signer '" + name + "' is not configured");
-    auto key = keys_ ? keys_(sc->second) : Result<eth::PrivateKey>(fail("no key loader"));
-    if (!key) return fail("signer '" + name + "': " + key.error().message);
-    auto lane = std::make_unique<SignerLane>();
-    lane->rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(l1));
-    VIGIL_CHECK(lane->rpc->connect());
-    chains::SenderOptions so;
-    so.chain_id = l1.chain_id;
-    so.confirmations = l1.finality.kind == core::Finality::Kind::confirmations
-                           ? std::max<uint64_t>(1, l1.finality.confirmations)
-                           : 1;
-    lane->sender = std::make_unique<chains::Sender>(
-        l1.name, *lane->rpc, store_, std::move(key).value(), so, log_.with("sender", l1.name));
-    VIGIL_CHECK(lane->sender->start());
-    log_.info("signer ready", {{"signer", name},
-                               {"chain", l1.name},
-                               {"address", lane->sender->address().to_checksum_hex()}});
-    SignerLane* out = lane.get();
-    signers_.emplace(id, std::move(lane));
-    return out;
-}
-
 Status VerifierService::start() {
     if (config_.verifier.rollups.empty())
         return fail("verifier: no rollups configured (verifier.rollups)");
+    for (const std::string& name : options_.only_rollups)
+        if (std::none_of(config_.verifier.rollups.begin(), config_.verifier.rollups.end(),
+                         [&](const core::RollupConfig& rc) { return rc.name == name; }))
+            return fail("verifier: no rollup named '" + name + "' in verifier.rollups");
     chains::WebhookOptions wo;
     outbox_ = std::make_unique<chains::WebhookOutbox>(store_, "verifier", wo, log_.with("webhook"),
                                                       registry_);
     for (const core::RollupConfig& rc : config_.verifier.rollups) {
+        if (!options_.only_rollups.empty() &&
+            std::find(options_.only_rollups.begin(), options_.only_rollups.end(), rc.name) ==
+                options_.only_rollups.end())
+            continue;
         // Said, not silently ignored: what this version cannot do for a rollup.
         if (rc.l2_output_oracle)
             return fail("rollup " + rc.name +
@@ -105,9 +83,9 @@ Status VerifierService::start() {
         if (Status s = l.l2_rpc->connect(); !s.ok())
             return fail("rollup " + rc.name + ": L2: " + s.error().message, s.error().code);
         core::Logger log = log_.with("verifier", rc.name);
-        if (rc.challenge) {
+        if (rc.challenge && !options_.judge_only) {
             if (!rc.signer) return fail("rollup " + rc.name + ": challenge: true needs a signer");
-            VIGIL_TRY(l.signer, signer_lane(*l.l1, *rc.signer));
+            VIGIL_TRY(l.signer, signers_.lane(*l.l1, *rc.signer));
             l.challenger = std::make_unique<Challenger>(rc, *l.l1_rpc, *l.signer->sender, store_,
                                                         log.with("challenger", rc.name));
             {
@@ -118,7 +96,7 @@ Status VerifierService::start() {
         WatcherHooks hooks;
         if (l.challenger) {
             Challenger* ch = l.challenger.get();
-            SignerLane* sl = l.signer;
+            chains::SignerLane* sl = l.signer;
             hooks.track = [ch](const Proposal& p, core::WriteBatch& b) { ch->track(p, b); };
             hooks.challenge = [ch, sl, log](const VerdictRecord& r) -> Status {
                 std::lock_guard<std::mutex> lock(sl->mu);
@@ -150,7 +128,7 @@ Status VerifierService::start() {
                     log.warn("game resolution round failed", {{"error", r.error().message}});
             };
         }
-        if (rc.webhook_url) {
+        if (rc.webhook_url && !options_.judge_only) {
             const std::string url = *rc.webhook_url;
             chains::WebhookOutbox* ob = outbox_.get();
             hooks.stage_alarm = [ob, url](const std::string& json, core::WriteBatch& b) {

@@ -3,8 +3,14 @@
 // output roots, and, with `challenge: true`, a Challenger that attacks invalid games and
 // resolves games whose clocks ran out. Alarms go through one durable webhook outbox.
 //
-// Signers are shared: rollups that challenge on the same L1 with the same signer share
-// one Sender (one nonce sequence), used under a lock.
+// Signers come from the process's SignerPool: rollups (and relayer routes) that send on
+// the same L1 with the same signer share one Sender (one nonce sequence), used under its
+// lane's lock.
+//
+// Judge-only mode (Options::judge_only, for `vigil relay`): the proposals are judged and
+// the verdicts stored, which is what gates the relayer, but nothing is challenged,
+// resolved or alarmed: that is the job of the `vigil verify` process, so that two
+// processes never send with one key or raise one alarm twice.
 //
 // Thread-safety: start(), request_stop() and wait() from the owner thread; status() and
 // request_stop() from any thread.
@@ -32,6 +38,8 @@
 namespace vigil::chains {
 class HeadSubscription;
 class Sender;
+class SignerPool;
+struct SignerLane;
 class WebhookOutbox;
 }  // namespace vigil::chains
 
@@ -47,10 +55,12 @@ struct RollupStatus {
 
 class VerifierService {
   public:
-    using KeyLoader = std::function<Result<eth::PrivateKey>(const core::SignerConfig&)>;
-
     struct Options {
         ProposalWatcher::Options watcher;
+        // Judge and store verdicts only: no challenges, resolutions or alarms.
+        bool judge_only = false;
+        // The rollups to follow (by name); empty: every rollup of verifier.rollups.
+        std::vector<std::string> only_rollups;
         // How often games are checked for resolution and bonds (per rollup).
         std::chrono::milliseconds resolve_every{2000};
     };
@@ -58,7 +68,7 @@ class VerifierService {
     // All references must outlive the service.
     VerifierService(const core::Config& config, core::Store& store,
                     std::shared_ptr<prometheus::Registry> registry, core::Logger log,
-                    KeyLoader keys, Options options);
+                    chains::SignerPool& signers, Options options);
     ~VerifierService();
     VerifierService(const VerifierService&) = delete;
     VerifierService& operator=(const VerifierService&) = delete;
@@ -77,19 +87,16 @@ class VerifierService {
     void add_readiness(core::Readiness& readiness) const;
 
   private:
-    struct SignerLane;
     struct Lane;
-    Result<SignerLane*> signer_lane(const core::ChainConfig& l1, const std::string& signer);
 
     const core::Config& config_;
     core::Store& store_;
     std::shared_ptr<prometheus::Registry> registry_;
     std::shared_ptr<VerifierMetrics> metrics_;
     core::Logger log_;
-    KeyLoader keys_;
+    chains::SignerPool& signers_;
     Options options_;
     std::unique_ptr<chains::WebhookOutbox> outbox_;
-    std::map<std::string, std::unique_ptr<SignerLane>> signers_;  // by "chain/signer"
     std::vector<std::unique_ptr<Lane>> lanes_;
     std::vector<std::thread> threads_;
     std::atomic<int> live_{0};

@@ -13,6 +13,11 @@ std::string record_key(std::string_view rollup, const eth::Address& game) {
 std::string open_key(std::string_view rollup, uint64_t index, const eth::Address& game) {
     return "open/" + std::string(rollup) + "/" + core::be_key(index) + game.to_hex();
 }
+// Valid games by descending L2 block (the key holds the complement), so the newest valid
+// game is the first entry of the rollup's prefix.
+std::string valid_key(std::string_view rollup, uint64_t l2_block, const eth::Address& game) {
+    return "valid/" + std::string(rollup) + "/" + core::be_key(~l2_block) + game.to_hex();
+}
 bool is_open(Verdict v) { return v == Verdict::pending || v == Verdict::unverifiable; }
 
 }  // namespace
@@ -109,12 +114,17 @@ void VerdictStore::stage(const VerdictRecord& r, core::WriteBatch& batch) const 
         batch.put(kNamespace, open_key(p.rollup, p.game_index, p.game), "");
     else
         batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
+    if (r.verdict == Verdict::valid)
+        batch.put(kNamespace, valid_key(p.rollup, p.l2_block, p.game), "");
+    else
+        batch.erase(kNamespace, valid_key(p.rollup, p.l2_block, p.game));
 }
 
 void VerdictStore::erase(const VerdictRecord& r, core::WriteBatch& batch) const {
     const Proposal& p = r.proposal;
     batch.erase(kNamespace, record_key(p.rollup, p.game));
     batch.erase(kNamespace, open_key(p.rollup, p.game_index, p.game));
+    batch.erase(kNamespace, valid_key(p.rollup, p.l2_block, p.game));
 }
 
 Result<std::optional<VerdictRecord>> VerdictStore::get(std::string_view rollup,
@@ -130,23 +140,36 @@ Result<Verdict> VerdictStore::verdict(std::string_view rollup, const eth::Addres
     return r ? r->verdict : Verdict::pending;
 }
 
-Result<std::optional<VerdictRecord>> VerdictStore::latest_valid(std::string_view rollup) const {
-    std::optional<VerdictRecord> best;
+Result<std::vector<VerdictRecord>> VerdictStore::valid_games(std::string_view rollup,
+                                                            size_t limit) const {
+    std::vector<eth::Address> games;
+    const std::string prefix = "valid/" + std::string(rollup) + "/";
     std::optional<Error> bad;
-    VIGIL_CHECK(store_.scan(kNamespace, "game/" + std::string(rollup) + "/",
-                            [&](std::string_view, std::string_view v) {
-                                auto r = decode_verdict(v);
-                                if (!r) {
-                                    bad = r.error();
-                                    return false;
-                                }
-                                if (r->verdict == Verdict::valid &&
-                                    (!best || r->proposal.l2_block > best->proposal.l2_block))
-                                    best = std::move(r).value();
-                                return true;
-                            }));
+    VIGIL_CHECK(store_.scan(kNamespace, prefix, [&](std::string_view k, std::string_view) {
+        auto a = eth::Address::from_hex(k.substr(prefix.size() + 8));
+        if (!a) {
+            bad = fail("verdicts: corrupt valid-index key " + std::string(k));
+            return false;
+        }
+        games.push_back(*a);
+        return games.size() < limit;
+    }));
     if (bad) return *bad;
-    return best;
+    std::vector<VerdictRecord> out;
+    for (const auto& g : games) {
+        VIGIL_TRY(auto r, get(rollup, g));
+        if (!r || r->verdict != Verdict::valid)
+            return fail("verdicts: the valid index of " + std::string(rollup) + " names game " +
+                        g.to_hex() + " whose record is not valid");
+        out.push_back(std::move(*r));
+    }
+    return out;
+}
+
+Result<std::optional<VerdictRecord>> VerdictStore::latest_valid(std::string_view rollup) const {
+    VIGIL_TRY(auto games, valid_games(rollup, 1));
+    if (games.empty()) return std::optional<VerdictRecord>();
+    return std::optional<VerdictRecord>(std::move(games.front()));
 }
 
 Result<std::vector<VerdictRecord>> VerdictStore::open(std::string_view rollup) const {

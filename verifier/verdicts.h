@@ -63,8 +63,11 @@ class VerdictStore {
                                              const eth::Address& game) const;
     // What the relayer asks: only `valid` allows a proof; unknown games are pending.
     Result<Verdict> verdict(std::string_view rollup, const eth::Address& game) const;
+    // Up to `limit` valid games of `rollup`, highest L2 block first (an index: the cost is
+    // the games returned, not the rollup's history).
+    Result<std::vector<VerdictRecord>> valid_games(std::string_view rollup, size_t limit) const;
     // The valid game of `rollup` with the highest L2 block (what a relayer proves
-    // against), if any. Reads every record of the rollup (no index yet).
+    // against), if any.
     Result<std::optional<VerdictRecord>> latest_valid(std::string_view rollup) const;
     // Records still open (pending or unverifiable) for `rollup`, oldest game first.
     Result<std::vector<VerdictRecord>> open(std::string_view rollup) const;

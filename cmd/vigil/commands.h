@@ -26,6 +26,12 @@ int run_status(const std::vector<std::string>& args);
 // `vigil verify check`: a one-shot output-root audit (see verify_cmd.cpp).
 int run_verify(const std::vector<std::string>& args);
 
+// `vigil relay`: the relayer daemon (see relay_cmd.cpp).
+int run_relay(const std::vector<std::string>& args);
+
+// `vigil run`: verifier and relayer in one daemon (see relay_cmd.cpp).
+int run_all(const std::vector<std::string>& args);
+
 // The config path from `--config FILE` in args, else $VIGIL_CONFIG.
 std::optional<std::string> config_path_from(const std::vector<std::string>& args);
 

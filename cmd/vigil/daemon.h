@@ -47,4 +47,16 @@ struct Daemon {
               const std::function<void()>& tick = {});
 };
 
+// Which services a daemon command runs (all on the daemon's one store and signer pool).
+struct ServiceSet {
+    bool verifier = false;       // the verifier for every rollup (with challenges and alarms)
+    bool relayer = false;        // the relayer for every route
+    bool judge_routes = false;   // with relayer and no verifier: judge the routes' rollups
+                                 // (verdicts only: no challenges, alarms or resolutions)
+};
+
+// Runs `services` until a signal or a fatal error; the process exit code (0 stopped,
+// 1 configuration or start error, 4 a fatal chain condition).
+int run_services(Daemon& d, const ServiceSet& services);
+
 }  // namespace vigil::cmd

@@ -17,6 +17,9 @@ void print_usage(std::ostream& out) {
            "  eth       Ethereum toolbox: keccak, selector, topic, rlp, abi, trie, proofs,\n"
            "            transactions, signatures, OP Stack hashes (vigil eth --help)\n"
            "  keys      V3 keystores: vigil keys new --out FILE | vigil keys address FILE\n"
+           "  relay     run the relayer: prove and finalize every route's withdrawals on L1\n"
+           "            against games judged valid (vigil relay --config FILE)\n"
+           "  run       run the verifier and the relayer in one process (vigil run --config FILE)\n"
            "  status    chains, cursors and endpoint health (vigil status --config FILE [--json])\n"
            "  verify    run the verifier: judge every output-root proposal, alarm and challenge\n"
            "            (vigil verify --config FILE); one-shot audit: vigil verify check --help\n"
@@ -36,6 +39,8 @@ int main(int argc, char** argv) {
     if (command == "eth") return vigil::cmd::run_eth(args);
     if (command == "config") return vigil::cmd::run_config(args);
     if (command == "keys") return vigil::cmd::run_keys(args);
+    if (command == "relay") return vigil::cmd::run_relay(args);
+    if (command == "run") return vigil::cmd::run_all(args);
     if (command == "status") return vigil::cmd::run_status(args);
     if (command == "verify") return vigil::cmd::run_verify(args);
     if (command == "version") {

@@ -56,35 +56,9 @@ int run_verifier(const std::vector<std::string>& args) {
     Daemon::block_signals();
     auto d = Daemon::open("vigil verify", args);
     if (!d) return 1;
-    verifier::VerifierService service(
-        d->config, *d->store, d->registry, d->log->with("verifier"),
-        [](const core::SignerConfig& signer) { return chains::load_signer_key(signer); }, {});
-    if (Status s = service.start(); !s.ok()) {
-        d->log->error("cannot start the verifier", {{"error", s.error().message}});
-        return 1;
-    }
-    service.add_readiness(d->readiness);
-    if (Status s = d->serve_http(); !s.ok()) {
-        d->log->error("cannot serve the operational endpoints", {{"error", s.error().message}});
-        service.request_stop();
-        (void)service.wait();
-        return 1;
-    }
-    chains::ChainMetrics chain_metrics(*d->registry);
-    d->wait([&] { service.request_stop(); }, [&] { return !service.running(); },
-            [&] {
-                std::vector<chains::ListenerStatus> listeners;
-                for (const auto& r : service.status()) listeners.push_back(r.l1);
-                chain_metrics.publish(listeners);
-            });
-    Status s = service.wait();
-    d->http.stop();
-    if (!s.ok()) {
-        d->log->error("verifier stopped on a fatal condition", {{"error", s.error().message}});
-        return 4;
-    }
-    d->log->info("verifier stopped");
-    return 0;
+    ServiceSet set;
+    set.verifier = true;
+    return run_services(*d, set);
 }
 
 }  // namespace

@@ -87,7 +87,13 @@ struct Rig {
         return s;
     }
 
-    RouteSpec route() const { return {"op-a", "op-a", devnet->info().l2s[0].optimism_portal}; }
+    RouteSpec route() const {
+        RouteSpec r;
+        r.name = "op-a";
+        r.rollup = "op-a";
+        r.portal = devnet->info().l2s[0].optimism_portal;
+        return r;
+    }
 
     uint64_t relayer_nonce() {
         auto n =
