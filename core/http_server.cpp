@@ -105,6 +105,22 @@ void HttpServer::route(const std::string& path, Handler handler) {
     routes_[path] = std::move(handler);
 }
 
+void HttpServer::route_prefix(const std::string& prefix, Handler handler) {
+    prefix_routes_[prefix] = std::move(handler);
+}
+
+const HttpServer::Handler* HttpServer::find_handler(const std::string& path) const {
+    if (auto exact = routes_.find(path); exact != routes_.end()) return &exact->second;
+    const Handler* best = nullptr;
+    size_t best_length = 0;
+    for (const auto& [prefix, handler] : prefix_routes_)
+        if (path.compare(0, prefix.size(), prefix) == 0 && (!best || prefix.size() > best_length)) {
+            best = &handler;
+            best_length = prefix.size();
+        }
+    return best;
+}
+
 Status HttpServer::start(const std::string& listen) {
     VIGIL_TRY(auto hp, parse_listen_address(listen));
     addrinfo hints{};
@@ -245,11 +261,11 @@ void HttpServer::serve(int fd) {
     }
     req.body.resize(content_length);
 
-    auto route = routes_.find(req.path);
-    if (route == routes_.end()) return write_response(fd, HttpResponse::text(404, "not found\n"));
+    const Handler* handler = find_handler(req.path);
+    if (!handler) return write_response(fd, HttpResponse::text(404, "not found\n"));
     HttpResponse resp;
     try {
-        resp = route->second(req);
+        resp = (*handler)(req);
     } catch (const std::exception&) {
         resp = HttpResponse::text(500, "internal error\n");
     }

@@ -64,6 +64,9 @@ class HttpServer {
 
     // Routes an exact path (any method; the handler checks it). Before start().
     void route(const std::string& path, Handler handler);
+    // Routes every path that starts with `prefix` (e.g. "/v1/") and has no exact route;
+    // when several prefixes match, the longest wins. Before start().
+    void route_prefix(const std::string& prefix, Handler handler);
 
     // Binds "host:port" (port 0 = any free port) and serves on a background thread.
     Status start(const std::string& listen);
@@ -74,9 +77,12 @@ class HttpServer {
   private:
     void accept_loop();
     void serve(int fd);
+    // The exact route for `path`, else the longest matching prefix route; null if none.
+    const Handler* find_handler(const std::string& path) const;
 
     Options options_;
     std::map<std::string, Handler> routes_;
+    std::map<std::string, Handler> prefix_routes_;
     int listen_fd_ = -1;
     uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};

@@ -108,6 +108,26 @@ TEST(HttpServer, BoundsBodiesAndSurvivesThrowingHandlers) {
     EXPECT_EQ(fetch(server.port(), "/echo", "again").status, 200);
 }
 
+TEST(HttpServer, PrefixRoutesYieldToExactRoutesAndTheLongestPrefixWins) {
+    HttpServer server;
+    server.route("/v1/status", [](const HttpRequest&) { return HttpResponse::text(200, "exact"); });
+    server.route_prefix("/v1/", [](const HttpRequest& r) {
+        return HttpResponse::text(200, "v1:" + r.path + "?" + r.query);
+    });
+    server.route_prefix("/v1/routes/", [](const HttpRequest& r) {
+        return HttpResponse::text(200, "routes:" + r.path);
+    });
+    ASSERT_TRUE(server.start("127.0.0.1:0").ok());
+    EXPECT_EQ(fetch(server.port(), "/v1/status").body, "exact");
+    EXPECT_EQ(fetch(server.port(), "/v1/status/x").body, "v1:/v1/status/x?");
+    EXPECT_EQ(fetch(server.port(), "/v1/withdrawals/0xab?a=1").body, "v1:/v1/withdrawals/0xab?a=1");
+    EXPECT_EQ(fetch(server.port(), "/v1/routes/op-a/pause").body, "routes:/v1/routes/op-a/pause");
+    EXPECT_EQ(fetch(server.port(), "/v1/routes").body, "v1:/v1/routes?");
+    // A prefix covers only what starts with it.
+    EXPECT_EQ(fetch(server.port(), "/v1").status, 404);
+    EXPECT_EQ(fetch(server.port(), "/v2/status").status, 404);
+}
+
 TEST(HttpServer, BadListenAddressIsAClearError) {
     HttpServer server;
     EXPECT_FALSE(server.start("nonsense").ok());
