@@ -3,6 +3,7 @@
 // the relayer in one process, on one store, with one signer pool.
 #include <iostream>
 
+#include "cmd/vigil/admin_client.h"
 #include "cmd/vigil/commands.h"
 #include "cmd/vigil/daemon.h"
 
@@ -17,7 +18,11 @@ int relay_usage(std::ostream& out, int code) {
            "  are judged in process (verdicts only: challenges and alarms are the job of\n"
            "  `vigil verify` or `vigil run`). Stops cleanly on SIGTERM/SIGINT (a second\n"
            "  signal exits at once; nothing is lost either way).\n"
-           "  Exit: 0 stopped, 1 configuration or start error, 4 a fatal chain condition.\n";
+           "  Exit: 0 stopped, 1 configuration or start error, 4 a fatal chain condition.\n"
+           "\n"
+           "usage: vigil relay retry|pause|resume|list ... (vigil relay retry --help)\n"
+           "  Operator calls to the running daemon through its admin API (admin.listen):\n"
+           "  re-queue a failed withdrawal, pause or resume a route, list withdrawals.\n";
     return code;
 }
 
@@ -47,6 +52,9 @@ bool only_config_args(const std::string& name, const std::vector<std::string>& a
 }  // namespace
 
 int run_relay(const std::vector<std::string>& args) {
+    if (!args.empty() && (args[0] == "retry" || args[0] == "pause" || args[0] == "resume" ||
+                          args[0] == "list"))
+        return run_relay_admin(args);
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return relay_usage(std::cout, 0);
     const size_t first = !args.empty() && args[0] == "run" ? 1 : 0;

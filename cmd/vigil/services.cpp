@@ -3,6 +3,10 @@
 #include <optional>
 
 #include "chains/chain_metrics.h"
+#include "chains/rpc/json_fields.h"
+#include "cmd/vigil/admin_backend.h"
+#include "core/admin_api.h"
+#include "core/version.h"
 #include "chains/signer.h"
 #include "chains/signer_pool.h"
 #include "cmd/vigil/daemon.h"
@@ -10,6 +14,17 @@
 #include "verifier/service.h"
 
 namespace vigil::cmd {
+
+namespace {
+
+rpc::Json listener_json(const chains::ListenerStatus& l) {
+    rpc::Json j = {{"chain", l.chain}, {"head", l.head}, {"confirmed", l.confirmed}};
+    if (l.cursor) j["cursor"] = l.cursor->number;
+    if (!l.last_error.empty()) j["last_error"] = l.last_error;
+    return j;
+}
+
+}  // namespace
 
 int run_services(Daemon& d, const ServiceSet& services) {
     chains::SignerPool signers(
@@ -60,6 +75,64 @@ int run_services(Daemon& d, const ServiceSet& services) {
         }
         relayer->add_readiness(d.readiness);
     }
+    // The admin API, on its own address, only when configured.
+    auto status_json = [&]() -> std::string {
+        rpc::Json out = {{"service", d.name}, {"version", core::kVersion}};
+        if (verifier) {
+            rpc::Json rollups = rpc::Json::array();
+            for (const auto& r : verifier->status())
+                rollups.push_back({{"rollup", r.stats.rollup},
+                                   {"proposals", r.stats.proposals},
+                                   {"valid", r.stats.valid},
+                                   {"invalid", r.stats.invalid},
+                                   {"pending", r.stats.pending},
+                                   {"latest_verified_l2", r.stats.latest_verified_l2},
+                                   {"l1", listener_json(r.l1)}});
+            out["rollups"] = std::move(rollups);
+        }
+        if (relayer) {
+            const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+            rpc::Json routes = rpc::Json::array();
+            for (const auto& r : relayer->status()) {
+                rpc::Json counts = rpc::Json::object();
+                for (size_t i = 0; i < relayer::kWithdrawalStates; ++i)
+                    counts[relayer::state_name(static_cast<relayer::WithdrawalState>(i))] =
+                        r.counts.by_state[i];
+                rpc::Json j = {{"route", r.name},
+                               {"paused", r.paused},
+                               {"counts", std::move(counts)},
+                               {"l2", listener_json(r.l2)}};
+                if (r.oldest_pending_ms)
+                    j["oldest_pending_seconds"] = std::max<int64_t>(0, now - *r.oldest_pending_ms) / 1000;
+                if (!r.last_error.empty()) j["last_error"] = r.last_error;
+                routes.push_back(std::move(j));
+            }
+            out["routes"] = std::move(routes);
+        }
+        return out.dump();
+    };
+    DaemonAdmin admin_backend(d.config, *d.store, relayer ? &*relayer : nullptr, status_json);
+    core::AdminApi admin_api(admin_backend, d.log->with("admin"));
+    core::HttpServer admin_http;
+    if (d.config.admin_listen) {
+        Status s = d.config.admin_token_file
+                       ? admin_api.load_token(*d.config.admin_token_file)
+                       : Status(fail("admin.listen needs admin.token_file"));
+        if (s.ok()) {
+            admin_api.install(admin_http);
+            s = admin_http.start(*d.config.admin_listen);
+        }
+        if (!s.ok()) {
+            d.log->error("cannot serve the admin API", {{"error", s.error().message}});
+            stop_all();
+            (void)wait_all();
+            return 1;
+        }
+        d.log->info("serving the admin API", {{"listen", *d.config.admin_listen},
+                                              {"port", static_cast<uint64_t>(admin_http.port())}});
+    }
     if (Status s = d.serve_http(); !s.ok()) {
         d.log->error("cannot serve the operational endpoints", {{"error", s.error().message}});
         stop_all();
@@ -84,6 +157,7 @@ int run_services(Daemon& d, const ServiceSet& services) {
     d.wait(stop_all, [&] { return !running(); }, tick);
     stop_all();
     Status s = wait_all();
+    admin_http.stop();
     d.http.stop();
     if (!s.ok()) {
         d.log->error(d.name + " stopped on a fatal condition", {{"error", s.error().message}});

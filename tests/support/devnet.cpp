@@ -306,6 +306,15 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
           << "      signer: challenger\n";
         if (!webhook_url.empty()) y << "      webhook_url: " << yaml_quote(webhook_url) << "\n";
     }
+    y << "relayer:\n  routes:\n";
+    for (const auto& l2 : l2s)
+        y << "    - name: " << l2.name << "\n"
+          << "      protocol: op-withdrawals\n"
+          << "      l1_chain: " << l1.name << "\n"
+          << "      l2_chain: " << l2.name << "\n"
+          << "      optimism_portal: " << yaml_quote(l2.optimism_portal.to_hex()) << "\n"
+          << "      rollup: " << l2.name << "\n"
+          << "      signer: relayer\n";
     return y.str();
 }
 

@@ -81,7 +81,8 @@ struct DevnetInfo {
     // `confirmations`), the store at `store_path` (relative paths resolve against the
     // yaml's directory), metrics on `metrics_listen`, and one dev signer per role reading
     // its key from VIGIL_<ROLE>_KEY; the verifier watches every L2's factory and
-    // challenges invalid games with the challenger key (alarms to `webhook_url` if set).
+    // challenges invalid games with the challenger key (alarms to `webhook_url` if set);
+    // the relayer has a route per L2 (gated by that L2's rollup) sending with the relayer key.
     std::string vigil_yaml(const std::string& store_path = "store",
                            const std::string& metrics_listen = "127.0.0.1:9100",
                            uint64_t confirmations = 2, const std::string& webhook_url = "") const;

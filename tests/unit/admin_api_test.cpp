@@ -17,10 +17,7 @@
 #include "core/config.h"
 #include "tests/support/temp_dir.h"
 
-// cmd/vigil is compiled only into the vigil binary, not into a library the tests link:
-// the client and the config-path helper it uses are compiled into this test directly.
-#include "cmd/vigil/admin_client.cpp"
-#include "cmd/vigil/config_cmd.cpp"
+#include "cmd/vigil/admin_client.h"
 
 namespace vigil::core {
 namespace {
