@@ -33,30 +33,11 @@ Bytes hex(const json& v) { return *eth::from_hex(v.get<std::string>()); }
 Hash32 hash(const json& v) { return *Hash32::from_hex(v.get<std::string>()); }
 eth::Address address(const json& v) { return *eth::Address::from_hex(v.get<std::string>()); }
 
-struct Exchange {
-    std::string file;
-    json request, response;
-};
-
-// A .io transcript: `>> ` request and `<< ` response lines, `//` comments.
-std::vector<Exchange> read_io(const std::filesystem::path& path) {
-    std::vector<Exchange> out;
-    std::istringstream in(test::read_text(path));
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(">> ", 0) == 0)
-            out.push_back({path.filename().string(), json::parse(line.substr(3)), nullptr});
-        if (line.rfind("<< ", 0) == 0 && !out.empty())
-            out.back().response = json::parse(line.substr(3));
-    }
-    return out;
-}
-
 // Every exchange of one method's folder.
-std::vector<Exchange> transcripts(const std::string& method) {
-    std::vector<Exchange> out;
+std::vector<test::RpcExchange> transcripts(const std::string& method) {
+    std::vector<test::RpcExchange> out;
     for (const auto& file : test::list_files(test::vector_path(kApis + method), ".io"))
-        for (Exchange& x : read_io(file)) out.push_back(std::move(x));
+        for (test::RpcExchange& x : test::read_io(file)) out.push_back(std::move(x));
     return out;
 }
 
@@ -72,7 +53,7 @@ Result<json> answer(const json& response) {
 
 // The header of one block object of the transcripts, by file.
 eth::BlockHeader header_from(const std::string& method, const std::string& file) {
-    for (const Exchange& x : transcripts(method))
+    for (const test::RpcExchange& x : transcripts(method))
         if (x.file == file) return *parse_verified_header(x.response.at("result"));
     ADD_FAILURE() << "no " << method << "/" << file;
     return {};
@@ -290,7 +271,7 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
     int blocks = 0, full = 0, not_found = 0;
     std::map<eth::TxType, int> tx_types;
     for (const char* method : {"eth_getBlockByNumber", "eth_getBlockByHash"}) {
-        for (const Exchange& x : transcripts(method)) {
+        for (const test::RpcExchange& x : transcripts(method)) {
             SCOPED_TRACE(x.file);
             auto result = answer(x.response);
             ASSERT_TRUE(result.ok());
@@ -322,7 +303,7 @@ TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getTransactionByHash");
     int found = 0, not_found = 0;
     std::set<eth::TxType> types;
-    for (const Exchange& x : transcripts("eth_getTransactionByHash")) {
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionByHash")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         ASSERT_TRUE(result.ok());
@@ -372,7 +353,7 @@ TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
 TEST(BlocksVectors, ExecutionApisRawTransactionErrorAnswer) {
     VIGIL_VECTOR_PATH(dir, kApis + "debug_getRawTransaction");
     int errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawTransaction")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawTransaction")) {
         auto result = answer(x.response);
         ASSERT_FALSE(result.ok());
         EXPECT_EQ(result.error().code, -32602);
@@ -390,15 +371,15 @@ TEST(BlocksVectors, ExecutionApisRawBlock) {
     // Block 3's hash and its first transaction, as eth_getTransactionReceipt names them;
     // block 2's hash, as eth_getLogs names it.
     json receipt3;
-    for (const Exchange& x : transcripts("eth_getTransactionReceipt"))
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionReceipt"))
         if (x.file == "get-legacy-receipt.io") receipt3 = x.response.at("result");
     ASSERT_EQ(receipt3.at("blockNumber"), "0x3");
     Hash32 block2;
-    for (const Exchange& x : transcripts("eth_getLogs"))
+    for (const test::RpcExchange& x : transcripts("eth_getLogs"))
         if (x.file == "contract-addr.io") block2 = hash(x.response["result"][0]["blockHash"]);
 
     int blocks = 0, errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawBlock")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawBlock")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         if (!result.ok()) {
@@ -445,7 +426,7 @@ TEST(BlocksVectors, ExecutionApisRawReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "debug_getRawReceipts");
     const eth::BlockHeader genesis = header_from("eth_getBlockByNumber", "get-genesis.io");
     int answers = 0, errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawReceipts")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawReceipts")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         if (!result.ok()) {
@@ -474,13 +455,13 @@ TEST(BlocksVectors, ExecutionApisBlockReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getBlockReceipts");
     std::map<Hash32, eth::BlockHeader> headers;
     for (const char* method : {"eth_getBlockByNumber", "eth_getBlockByHash"})
-        for (const Exchange& x : transcripts(method))
+        for (const test::RpcExchange& x : transcripts(method))
             if (!x.response["result"].is_null()) {
                 auto h = parse_verified_header(x.response["result"]);
                 headers[h->hash()] = *h;
             }
     int verified = 0, null_answers = 0, pre_byzantium = 0;
-    for (const Exchange& x : transcripts("eth_getBlockReceipts")) {
+    for (const test::RpcExchange& x : transcripts("eth_getBlockReceipts")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         ASSERT_TRUE(result.ok());
@@ -514,20 +495,20 @@ TEST(BlocksVectors, ExecutionApisTransactionReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getTransactionReceipt");
     // Receipts of block 1 from eth_getBlockReceipts, by transaction hash.
     std::map<Hash32, RpcReceipt> block_receipts;
-    for (const Exchange& x : transcripts("eth_getBlockReceipts")) {
+    for (const test::RpcExchange& x : transcripts("eth_getBlockReceipts")) {
         if (!x.response["result"].is_array()) continue;
         auto receipts = parse_block_receipts(x.response["result"]);
         ASSERT_TRUE(receipts.ok()) << receipts.error().message;
         for (const RpcReceipt& rc : *receipts) block_receipts[rc.transaction_hash] = rc;
     }
     std::map<Hash32, json> tx_objects;
-    for (const Exchange& x : transcripts("eth_getTransactionByHash"))
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionByHash"))
         if (!x.response["result"].is_null())
             tx_objects[hash(x.response["result"]["hash"])] = x.response["result"];
 
     int found = 0, not_found = 0, cross_checked = 0;
     std::set<eth::TxType> types;
-    for (const Exchange& x : transcripts("eth_getTransactionReceipt")) {
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionReceipt")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         ASSERT_TRUE(result.ok());
@@ -575,7 +556,7 @@ TEST(BlocksVectors, ExecutionApisLogs) {
     std::map<std::string, std::vector<RpcLog>> answers;
     int results = 0, errors = 0;
     size_t logs = 0;
-    for (const Exchange& x : transcripts("eth_getLogs")) {
+    for (const test::RpcExchange& x : transcripts("eth_getLogs")) {
         SCOPED_TRACE(x.file);
         const json& request = x.request["params"][0];
         auto filter = parse_log_filter(request);
@@ -809,7 +790,7 @@ TEST(RpcTransaction, DepositObjectReencodesToTheRawDeposit) {
 TEST(RpcTransaction, LegacyChainIdMustAgreeWithV) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getBlockByNumber");
     json tx;
-    for (const Exchange& x : transcripts("eth_getBlockByNumber"))
+    for (const test::RpcExchange& x : transcripts("eth_getBlockByNumber"))
         if (x.file == "get-latest.io") tx = x.response["result"]["transactions"][0];
     ASSERT_TRUE(tx.contains("chainId"));
     auto ok = parse_rpc_transaction(tx);
