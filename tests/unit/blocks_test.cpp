@@ -51,6 +51,27 @@ Result<json> answer(const json& response) {
     return response.at("result");
 }
 
+// The answers of one method's transcripts, which must all be results (an error answer is a
+// test failure): the non-null ones with their exchange, and how many were null (not found).
+struct FoundResults {
+    std::vector<std::pair<test::RpcExchange, json>> found;
+    int not_found = 0;
+};
+FoundResults found_results(const std::string& method) {
+    FoundResults out;
+    for (test::RpcExchange& x : transcripts(method)) {
+        auto result = answer(x.response);
+        if (!result.ok()) {
+            ADD_FAILURE() << x.file << ": an error answer: " << result.error().message;
+        } else if (result->is_null()) {
+            ++out.not_found;
+        } else {
+            out.found.emplace_back(std::move(x), std::move(*result));
+        }
+    }
+    return out;
+}
+
 // The header of one block object of the transcripts, by file.
 eth::BlockHeader header_from(const std::string& method, const std::string& file) {
     for (const test::RpcExchange& x : transcripts(method))
@@ -271,15 +292,11 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
     int blocks = 0, full = 0, not_found = 0;
     std::map<eth::TxType, int> tx_types;
     for (const char* method : {"eth_getBlockByNumber", "eth_getBlockByHash"}) {
-        for (const test::RpcExchange& x : transcripts(method)) {
+        const FoundResults results = found_results(method);
+        not_found += results.not_found;
+        for (const auto& [x, result] : results.found) {
             SCOPED_TRACE(x.file);
-            auto result = answer(x.response);
-            ASSERT_TRUE(result.ok());
-            if (result->is_null()) {
-                ++not_found;
-                continue;
-            }
-            auto block = parse_verified_block(*result);
+            auto block = parse_verified_block(result);
             ASSERT_TRUE(block.ok()) << block.error().message;
             const bool asked_full = x.request.at("params").at(1).get<bool>();
             EXPECT_EQ(block->full_transactions, asked_full || block->transaction_hashes.empty());
@@ -301,48 +318,43 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
 
 TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getTransactionByHash");
-    int found = 0, not_found = 0;
+    int found = 0;
     std::set<eth::TxType> types;
-    for (const test::RpcExchange& x : transcripts("eth_getTransactionByHash")) {
+    const FoundResults results = found_results("eth_getTransactionByHash");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++not_found;
-            continue;
-        }
-        auto tx = parse_rpc_transaction(*result);
+        auto tx = parse_rpc_transaction(result);
         ASSERT_TRUE(tx.ok()) << tx.error().message;
         // The hash asked for, from the re-encoded bytes; the sender from the signature.
         EXPECT_EQ(eth::keccak256(tx->raw), hash(x.request.at("params").at(0)));
-        EXPECT_EQ(*eth::recover_sender(tx->tx), address(result->at("from")));
+        EXPECT_EQ(*eth::recover_sender(tx->tx), address(result.at("from")));
         auto decoded = eth::decode_transaction(tx->raw);
         ASSERT_TRUE(decoded.ok()) << decoded.error().message;
         EXPECT_EQ(*decoded, tx->tx);
         EXPECT_EQ(static_cast<uint64_t>(tx->tx.type),
-                  *eth::parse_quantity(result->at("type").get<std::string>()));
+                  *eth::parse_quantity(result.at("type").get<std::string>()));
         types.insert(tx->tx.type);
         ++found;
 
         // Each tampered field is caught, and the error names the transaction.
-        json t = *result;
+        json t = result;
         t["value"] = "0x12345";
         auto bad = parse_rpc_transaction(t);
         EXPECT_EQ(bad.error().code, kTxHashMismatch);
-        EXPECT_NE(bad.error().message.find(result->at("hash").get<std::string>()),
+        EXPECT_NE(bad.error().message.find(result.at("hash").get<std::string>()),
                   std::string::npos);
-        t = *result;
+        t = result;
         t["from"] = "0x000000000000000000000000000000000000dead";
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxSenderMismatch);
-        t = *result;
+        t = result;
         t["r"] = "0x0";
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxMalformed);
-        t = *result;
+        t = result;
         t.erase("gas");
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxMalformed);
     }
     EXPECT_EQ(found, 5);
-    EXPECT_EQ(not_found, 2);
+    EXPECT_EQ(results.not_found, 2);
     EXPECT_EQ(types, (std::set<eth::TxType>{eth::TxType::kLegacy, eth::TxType::kAccessList,
                                             eth::TxType::kDynamicFee, eth::TxType::kBlob}));
     std::cout << "skipped: no EIP-7702 set-code transaction object in the execution-apis "
@@ -460,16 +472,11 @@ TEST(BlocksVectors, ExecutionApisBlockReceipts) {
                 auto h = parse_verified_header(x.response["result"]);
                 headers[h->hash()] = *h;
             }
-    int verified = 0, null_answers = 0, pre_byzantium = 0;
-    for (const test::RpcExchange& x : transcripts("eth_getBlockReceipts")) {
+    int verified = 0, pre_byzantium = 0;
+    const FoundResults results = found_results("eth_getBlockReceipts");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++null_answers;
-            continue;
-        }
-        auto receipts = parse_block_receipts(*result);
+        auto receipts = parse_block_receipts(result);
         ASSERT_TRUE(receipts.ok()) << receipts.error().message;
         ASSERT_FALSE(receipts->empty());
         const Hash32 block_hash = *receipts->front().block_hash;
@@ -487,7 +494,7 @@ TEST(BlocksVectors, ExecutionApisBlockReceipts) {
         }
     }
     EXPECT_EQ(verified, 3);  // block 1 by hash and by number, block 0x36 (latest)
-    EXPECT_EQ(null_answers, 2);
+    EXPECT_EQ(results.not_found, 2);
     EXPECT_EQ(pre_byzantium, 8);  // block 1 (before Byzantium at 9) twice, 4 receipts each
 }
 
@@ -506,17 +513,12 @@ TEST(BlocksVectors, ExecutionApisTransactionReceipts) {
         if (!x.response["result"].is_null())
             tx_objects[hash(x.response["result"]["hash"])] = x.response["result"];
 
-    int found = 0, not_found = 0, cross_checked = 0;
+    int found = 0, cross_checked = 0;
     std::set<eth::TxType> types;
-    for (const test::RpcExchange& x : transcripts("eth_getTransactionReceipt")) {
+    const FoundResults results = found_results("eth_getTransactionReceipt");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++not_found;
-            continue;
-        }
-        auto rc = parse_receipt(*result);
+        auto rc = parse_receipt(result);
         ASSERT_TRUE(rc.ok()) << rc.error().message;
         EXPECT_EQ(rc->transaction_hash, hash(x.request["params"][0]));
         types.insert(rc->receipt.type);
@@ -538,7 +540,7 @@ TEST(BlocksVectors, ExecutionApisTransactionReceipts) {
         ++found;
     }
     EXPECT_EQ(found, 5);
-    EXPECT_EQ(not_found, 1);
+    EXPECT_EQ(results.not_found, 1);
     // Block 1's first receipt against eth_getBlockReceipts; four against the transaction
     // objects of eth_getTransactionByHash (the block-3 receipt has neither).
     EXPECT_EQ(cross_checked, 5);
