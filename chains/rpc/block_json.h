@@ -102,8 +102,9 @@ struct RpcLog {
     std::optional<uint64_t> block_timestamp;  // newer nodes only
     bool removed = false;
 };
-// Strict: "address", "topics" (at most four 32-byte hashes), "data" required; "removed" a
-// boolean when present.
+// Strict: "address" (EIP-55 checked when mixed case), "topics" (at most four 32-byte
+// hashes), "data" required; the position fields and "blockTimestamp" well-formed and
+// "removed" a boolean when present (not null).
 Result<RpcLog> parse_log(const Json& log);
 // An array of logs (an eth_getLogs result).
 Result<std::vector<RpcLog>> parse_logs(const Json& logs);

@@ -3,7 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "chains/rpc/block_json.h"
 #include "chains/rpc/json_fields.h"
 
 namespace vigil::rpc {
@@ -110,35 +112,41 @@ bool parse_entry(dom::object entry, LogEntry& log) {
         } else if (key == "removed") {
             bool removed = false;
             if (v.get_bool().get(removed) || removed) return false;
+        } else if (key == "blockTimestamp") {
+            // Not kept, but the tree decoder refuses a malformed one: so must this one.
+            uint64_t timestamp = 0;
+            if (v.get_uint64().get(timestamp) && (!string_field(v, s) || !quantity(s, timestamp)))
+                return false;
         } else {
-            // Fields we do not use (blockTimestamp, ...): skipped unread.
+            // Fields neither decoder reads (transactionLogIndex, ...): skipped unread.
         }
     }
     return seen == kAll;
 }
 
+// A position field of a mined log.
+template <class T>
+Result<T> position(const std::optional<T>& value, const char* key) {
+    if (!value) return fail(std::string("field '") + key + "': missing or null (a pending log)");
+    return *value;
+}
+
 }  // namespace
 
 Result<LogEntry> parse_log_entry(const Json& e) {
+    VIGIL_TRY(RpcLog parsed, parse_log(e));
+    // eth_getLogs answers for mined blocks: a removed log is the node's reorg notice, and
+    // the position fields that parse_log leaves optional (pending logs) are required.
+    if (parsed.removed) return fail("log marked removed");
     LogEntry log;
-    if (has_field(e, "removed") && e["removed"].is_boolean() && e["removed"].get<bool>())
-        return fail("log marked removed");
-    VIGIL_TRY(log.block_number, field_uint64(e, "blockNumber"));
-    VIGIL_TRY(log.block_hash, field_hash(e, "blockHash"));
-    VIGIL_TRY(log.tx_index, field_uint64(e, "transactionIndex"));
-    VIGIL_TRY(log.tx_hash, field_hash(e, "transactionHash"));
-    VIGIL_TRY(log.log_index, field_uint64(e, "logIndex"));
-    VIGIL_TRY(log.address, field_address(e, "address"));
-    VIGIL_TRY(log.data, field_bytes(e, "data"));
-    auto topics = e.find("topics");
-    if (topics == e.end() || !topics->is_array()) return fail("field 'topics': expected an array");
-    if (topics->size() > 4) return fail("field 'topics': more than 4 topics");
-    for (const auto& t : *topics) {
-        if (!t.is_string()) return fail("field 'topics': expected strings");
-        auto h = eth::Hash32::from_hex(t.get<std::string>());
-        if (!h) return fail("field 'topics': " + h.error().message);
-        log.topics.push_back(*h);
-    }
+    VIGIL_TRY(log.block_number, position(parsed.block_number, "blockNumber"));
+    VIGIL_TRY(log.block_hash, position(parsed.block_hash, "blockHash"));
+    VIGIL_TRY(log.tx_index, position(parsed.transaction_index, "transactionIndex"));
+    VIGIL_TRY(log.tx_hash, position(parsed.transaction_hash, "transactionHash"));
+    VIGIL_TRY(log.log_index, position(parsed.log_index, "logIndex"));
+    log.address = parsed.log.address;
+    log.topics = std::move(parsed.log.topics);
+    log.data = std::move(parsed.log.data);
     return log;
 }
 

@@ -1,7 +1,8 @@
 // Decoding an eth_getLogs answer (untrusted bytes from an RPC endpoint) into logs.
 //
 // Two decoders with one meaning: `parse_logs_answer` builds a JSON tree (nlohmann) and
-// checks each entry with parse_log_entry; `parse_logs_answer_fast` reads the body once with
+// checks each entry with parse_log_entry (rpc::parse_log, the decoder of receipts' logs,
+// plus what a mined log must have); `parse_logs_answer_fast` reads the body once with
 // simdjson's on-demand parser, decoding hex straight into the fields, without a tree.
 // The fast one handles the common case only (a well-formed successful answer); on
 // anything else (an error object, a missing or odd field, invalid JSON) it declines and
@@ -31,7 +32,8 @@ struct LogEntry {
     eth::Bytes data;
 };
 
-// One entry: every field required, "removed": true refused, at most four topics.
+// One entry: a log under parse_log's rules (block_json.h), with every position field
+// present and "removed" not true.
 Result<LogEntry> parse_log_entry(const Json& entry);
 
 // The logs of the answer to request `id`. Errors: rpc::kMalformed (not a valid answer or

@@ -148,6 +148,29 @@ std::unique_ptr<AnvilProcess> start_chain(uint64_t chain_id) {
     return a.ok() ? std::move(a).value() : nullptr;
 }
 
+// A listener on one chain, with its own RPC client, recording the logs of `filter`
+// (kEmitter's by default) into `store`. Not copyable: the listener holds references to
+// the client and the consumer.
+struct RecordingListener {
+    RecordingListener(const core::ChainConfig& config, core::Store& store,
+                      LogFilter filter = LogFilter{{kEmitter}, {}})
+        : rpc(rpc_options(config)),
+          consumer(config.name, store),
+          listener(config, "test", std::move(filter), rpc, store, consumer, quiet_logger()) {}
+    RecordingListener(const RecordingListener&) = delete;
+    RecordingListener& operator=(const RecordingListener&) = delete;
+
+    // Connects to the chain and loads the cursor.
+    Status start() {
+        VIGIL_CHECK(rpc.connect());
+        return listener.start();
+    }
+
+    rpc::RpcClient rpc;
+    RecordingConsumer consumer;
+    Listener listener;
+};
+
 TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
     TempDir dir;
     auto store = core::Store::open(dir.path / "store");
@@ -155,9 +178,7 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
     struct Chain {
         std::unique_ptr<AnvilProcess> anvil;
         core::ChainConfig config;
-        std::unique_ptr<rpc::RpcClient> rpc;
-        std::unique_ptr<RecordingConsumer> consumer;
-        std::unique_ptr<Listener> listener;
+        std::unique_ptr<RecordingListener> recording;
         std::thread thread;
     };
     std::vector<Chain> chains(3);
@@ -166,14 +187,10 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
         c.anvil = start_chain(900 + i);
         ASSERT_TRUE(c.anvil);
         c.config = chain_config("chain" + std::to_string(i), 900 + i, c.anvil->rpc_url(), 2);
-        c.rpc = std::make_unique<rpc::RpcClient>(rpc_options(c.config));
-        ASSERT_TRUE(c.rpc->connect().ok());
-        c.consumer = std::make_unique<RecordingConsumer>(c.config.name, **store);
-        c.listener = std::make_unique<Listener>(c.config, "test",
-                                                LogFilter{{kEmitter}, {{testing::emitter_topic()}}},
-                                                *c.rpc, **store, *c.consumer, quiet_logger());
-        ASSERT_TRUE(c.listener->start().ok());
-        c.thread = std::thread([&c] { (void)c.listener->run(); });
+        c.recording = std::make_unique<RecordingListener>(
+            c.config, **store, LogFilter{{kEmitter}, {{testing::emitter_topic()}}});
+        ASSERT_TRUE(c.recording->start().ok());
+        c.thread = std::thread([&c] { (void)c.recording->listener.run(); });
     }
     // Traffic while the listeners run: 40 calls per chain, 1-3 logs each, in sequence.
     std::map<size_t, std::vector<uint64_t>> expected;
@@ -190,15 +207,16 @@ TEST(Listener, ThreeChainsInOrderEachLogExactlyOnce) {
     }
     for (auto& c : chains) {
         for (int i = 0;
-             i < 400 && c.consumer->values().size() < expected[&c - chains.data()].size(); ++i)
+             i < 400 && c.recording->consumer.values().size() < expected[&c - chains.data()].size();
+             ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     for (auto& c : chains) {
-        c.listener->request_stop();
+        c.recording->listener.request_stop();
         c.thread.join();
     }
     for (size_t i = 0; i < chains.size(); ++i) {
-        EXPECT_EQ(chains[i].consumer->values(), expected[i]) << chains[i].config.name;
+        EXPECT_EQ(chains[i].recording->consumer.values(), expected[i]) << chains[i].config.name;
         size_t stored = 0;
         ASSERT_TRUE((*store)
                         ->scan("seen", chains[i].config.name + "/",
@@ -223,26 +241,22 @@ TEST(Listener, ReorgBelowConfirmationDepthNeverEmitsOrphans) {
     auto store = core::Store::open(dir.path / "store");
     ASSERT_TRUE(store.ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 3);
-    rpc::RpcClient rpc(rpc_options(config));
-    ASSERT_TRUE(rpc.connect().ok());
-    RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
-                      quiet_logger());
-    ASSERT_TRUE(listener.start().ok());
-    step_until_caught_up(listener);
+    RecordingListener recording(config, **store);
+    ASSERT_TRUE(recording.start().ok());
+    step_until_caught_up(recording.listener);
     // Head 6 (code set in block 1), confirmed 3: logs 0 and 1 (blocks 2, 3) are out.
-    EXPECT_EQ(consumer.values(), (std::vector<uint64_t>{0, 1}));
+    EXPECT_EQ(recording.consumer.values(), (std::vector<uint64_t>{0, 1}));
 
     // Replace blocks 5 and 6 (unconfirmed, holding logs 3 and 4) with one log 100.
     ASSERT_TRUE(d.reorg(2, {{kEmitter, testing::emitter_calldata(1, 100)}}).ok());
     ASSERT_TRUE(d.mine(4).ok());
-    step_until_caught_up(listener);
-    EXPECT_EQ(consumer.values(), (std::vector<uint64_t>{0, 1, 2, 100}));
-    EXPECT_TRUE(consumer.reorgs.empty());
+    step_until_caught_up(recording.listener);
+    EXPECT_EQ(recording.consumer.values(), (std::vector<uint64_t>{0, 1, 2, 100}));
+    EXPECT_TRUE(recording.consumer.reorgs.empty());
     // Every emitted log is from a block that is canonical now.
-    for (const auto& e : consumer.emitted) {
-        auto b =
-            rpc.call("eth_getBlockByNumber", rpc::Json::array({eth::to_quantity(e.block), false}));
+    for (const auto& e : recording.consumer.emitted) {
+        auto b = recording.rpc.call("eth_getBlockByNumber",
+                                    rpc::Json::array({eth::to_quantity(e.block), false}));
         ASSERT_TRUE(b.ok());
         EXPECT_EQ((*b)["hash"].get<std::string>(), e.hash.to_hex());
     }
@@ -260,24 +274,20 @@ TEST(Listener, ReorgAboveConfirmationDepthRollsBackAndReemitsOnce) {
     ASSERT_TRUE(store.ok());
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 1);
     config.max_block_range = 2;
-    rpc::RpcClient rpc(rpc_options(config));
-    ASSERT_TRUE(rpc.connect().ok());
-    RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
-                      quiet_logger());
-    ASSERT_TRUE(listener.start().ok());
-    step_until_caught_up(listener);
-    EXPECT_EQ(consumer.values(),
+    RecordingListener recording(config, **store);
+    ASSERT_TRUE(recording.start().ok());
+    step_until_caught_up(recording.listener);
+    EXPECT_EQ(recording.consumer.values(),
               (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6}));  // head 9, confirmed 8
 
     // Replace blocks 6..9 (logs 4..7; 4..6 already confirmed) with one log 200.
     ASSERT_TRUE(d.reorg(4, {{kEmitter, testing::emitter_calldata(1, 200)}}).ok());
     ASSERT_TRUE(d.mine(2).ok());
-    step_until_caught_up(listener);
-    EXPECT_EQ(consumer.values(), (std::vector<uint64_t>{0, 1, 2, 3, 200}));
-    ASSERT_EQ(consumer.reorgs.size(), 1u);
-    EXPECT_LE(consumer.reorgs[0], 6u);
-    EXPECT_EQ(listener.status().reorgs, 1u);
+    step_until_caught_up(recording.listener);
+    EXPECT_EQ(recording.consumer.values(), (std::vector<uint64_t>{0, 1, 2, 3, 200}));
+    ASSERT_EQ(recording.consumer.reorgs.size(), 1u);
+    EXPECT_LE(recording.consumer.reorgs[0], 6u);
+    EXPECT_EQ(recording.listener.status().reorgs, 1u);
     size_t stored = 0;
     ASSERT_TRUE((*store)
                     ->scan("seen", "l1/",
@@ -300,15 +310,11 @@ TEST(Listener, ReorgDeeperThanTheWindowIsFatal) {
     auto config = chain_config("l1", 31337, anvil->rpc_url(), 1);
     config.max_block_range = 1;
     config.reorg_window = 3;
-    rpc::RpcClient rpc(rpc_options(config));
-    ASSERT_TRUE(rpc.connect().ok());
-    RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
-                      quiet_logger());
-    ASSERT_TRUE(listener.start().ok());
-    step_until_caught_up(listener);
+    RecordingListener recording(config, **store);
+    ASSERT_TRUE(recording.start().ok());
+    step_until_caught_up(recording.listener);
     ASSERT_TRUE(d.reorg(10, {}).ok());
-    Status s = listener.run();
+    Status s = recording.listener.run();
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, kListenerFatal);
     EXPECT_NE(s.error().message.find("deeper than the kept window"), std::string::npos)
@@ -369,18 +375,14 @@ TEST(Listener, FaultyEndpointsLoseNothing) {
     // Two endpoints: the faulty proxy first, and a dead one.
     auto config = chain_config("l1", 31337, (*proxy)->url(), 1);
     config.rpc.push_back("http://127.0.0.1:1");
-    rpc::RpcClient rpc(rpc_options(config));
-    ASSERT_TRUE(rpc.connect().ok());
-    RecordingConsumer consumer("l1", **store);
-    Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
-                      quiet_logger());
-    ASSERT_TRUE(listener.start().ok());
-    std::thread t([&] { (void)listener.run(); });
-    for (int i = 0; i < 600 && consumer.values().size() < expected.size(); ++i)
+    RecordingListener recording(config, **store);
+    ASSERT_TRUE(recording.start().ok());
+    std::thread t([&] { (void)recording.listener.run(); });
+    for (int i = 0; i < 600 && recording.consumer.values().size() < expected.size(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    listener.request_stop();
+    recording.listener.request_stop();
     t.join();
-    EXPECT_EQ(consumer.values(), expected);
+    EXPECT_EQ(recording.consumer.values(), expected);
     EXPECT_GT((*proxy)->faults(), 10u);
     // The range shrank to what the endpoint accepts and stayed there instead of probing
     // the limit on every other request (about 16 ranges of 4 blocks were needed).
@@ -412,14 +414,10 @@ TEST(Listener, SigkillDuringBackfillNeitherSkipsNorRepeats) {
         if (pid == 0) {
             auto store = core::Store::open(store_dir);
             if (!store) _exit(3);
-            rpc::RpcClient rpc(rpc_options(config));
-            if (!rpc.connect().ok()) _exit(4);
-            RecordingConsumer consumer("l1", **store);
-            Listener listener(config, "test", LogFilter{{kEmitter}, {}}, rpc, **store, consumer,
-                              quiet_logger());
-            if (!listener.start().ok()) _exit(5);
+            RecordingListener recording(config, **store);
+            if (!recording.start().ok()) _exit(4);
             for (;;) {
-                auto r = listener.step();
+                auto r = recording.listener.step();
                 if (!r.ok()) _exit(6);
                 if (r->caught_up) _exit(0);
             }

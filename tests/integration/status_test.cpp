@@ -1,13 +1,14 @@
 // `vigil status` against a real chain and a store with a committed cursor.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "chains/listener.h"
 #include "tests/support/anvil.h"
 #include "tests/support/chain_driver.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace vigil {
 namespace {
@@ -21,16 +22,6 @@ class NullConsumer : public chains::LogConsumer {
     Status on_reorg(uint64_t, core::WriteBatch&) override { return {}; }
 };
 
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int rc = pclose(p);
-    return {WEXITSTATUS(rc), out};
-}
-
 TEST(Status, ReportsHeadCursorLagAndEndpoints) {
     testing::AnvilOptions o;
     o.chain_id = 777;
@@ -39,9 +30,8 @@ TEST(Status, ReportsHeadCursorLagAndEndpoints) {
     testing::ChainDriver d((*anvil)->rpc_url(), 777);
     ASSERT_TRUE(d.mine(10).ok());
 
-    char tmpl[] = "/tmp/vigil-status-XXXXXX";
-    std::filesystem::path dir = mkdtemp(tmpl);
-    const std::string config = (dir / "vigil.yaml").string();
+    testing::TempDir dir("status");
+    const std::string config = (dir.path / "vigil.yaml").string();
     std::ofstream(config) << "store: {path: store}\n"
                              "chains:\n"
                              "  - name: l1\n"
@@ -73,10 +63,12 @@ TEST(Status, ReportsHeadCursorLagAndEndpoints) {
         }
     }
     ASSERT_TRUE(d.mine(5).ok());  // the chain moves on; the cursor lags by 5
-    auto [rc, out] = run(std::string(VIGIL_BINARY_DIR) + "/vigil status --json --config " + config);
-    EXPECT_EQ(rc, 0) << out;
-    auto j = nlohmann::json::parse(out, nullptr, false);
-    ASSERT_FALSE(j.is_discarded()) << out;
+    const std::string vigil = std::string(VIGIL_BINARY_DIR) + "/vigil";
+    auto status = testing::run_command({vigil, "status", "--json", "--config", config});
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    EXPECT_EQ(status->exit_code, 0) << status->combined();
+    auto j = nlohmann::json::parse(status->out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << status->out;
     EXPECT_EQ(j["store"], "ok");
     const auto& c = j["chains"][0];
     EXPECT_EQ(c["name"], "l1");
@@ -90,19 +82,20 @@ TEST(Status, ReportsHeadCursorLagAndEndpoints) {
     EXPECT_EQ(c["endpoints"][0]["healthy"], true);
     EXPECT_EQ(c["endpoints"][1]["healthy"], false);
 
-    auto [rc_text, text] = run(std::string(VIGIL_BINARY_DIR) + "/vigil status --config " + config);
-    EXPECT_EQ(rc_text, 0);
-    EXPECT_NE(text.find("l1 (chain 777): head 15, confirmed 13"), std::string::npos) << text;
-    EXPECT_NE(text.find("cursor relayer: block 8"), std::string::npos) << text;
-    EXPECT_NE(text.find("DOWN"), std::string::npos) << text;
+    auto text = testing::run_command({vigil, "status", "--config", config});
+    ASSERT_TRUE(text.ok()) << text.error().message;
+    EXPECT_EQ(text->exit_code, 0) << text->combined();
+    EXPECT_NE(text->out.find("l1 (chain 777): head 15, confirmed 13"), std::string::npos)
+        << text->out;
+    EXPECT_NE(text->out.find("cursor relayer: block 8"), std::string::npos) << text->out;
+    EXPECT_NE(text->out.find("DOWN"), std::string::npos) << text->out;
 
     // A chain that is unreachable: exit 1, with the reason.
     (*anvil)->stop();
-    auto [rc_down, down] =
-        run(std::string(VIGIL_BINARY_DIR) + "/vigil status --config " + config + " 2>&1");
-    EXPECT_EQ(rc_down, 1);
-    EXPECT_NE(down.find("no endpoint answered"), std::string::npos) << down;
-    std::filesystem::remove_all(dir);
+    auto down = testing::run_command({vigil, "status", "--config", config});
+    ASSERT_TRUE(down.ok()) << down.error().message;
+    EXPECT_EQ(down->exit_code, 1);
+    EXPECT_NE(down->combined().find("no endpoint answered"), std::string::npos) << down->combined();
 }
 
 }  // namespace

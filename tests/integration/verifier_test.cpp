@@ -476,14 +476,12 @@ TEST(Verifier, RefusesLegacyOracleAndReexecutionAtStart) {
                                  "      dispute_game_factory: "
                                  "\"0xe5965Ab5962eDc7477C8520243A95517CD252fA9\"\n"
                               << extra;
-        const auto output = dir.path / "out.log";
-        auto p = testing::ChildProcess::spawn(
-            {std::string(VIGIL_BINARY_DIR) + "/vigil", "verify", "--config", config.string()}, {},
-            output);
-        ASSERT_TRUE(p.ok());
-        EXPECT_EQ(p->wait(seconds(20)).value_or(-1), 1);
-        std::ifstream in(output);
-        const std::string log(std::istreambuf_iterator<char>(in), {});
+        auto run = testing::run_command(
+            {std::string(VIGIL_BINARY_DIR) + "/vigil", "verify", "--config", config.string()},
+            seconds(20));
+        ASSERT_TRUE(run.ok()) << run.error().message;
+        EXPECT_EQ(run->exit_code, 1);
+        const std::string log = run->combined();
         EXPECT_NE(log.find(extra.find("oracle") != std::string::npos ? "l2_output_oracle"
                                                                      : "mode: reexecute"),
                   std::string::npos)

@@ -2,24 +2,15 @@
 // (independently written) computation, claims are judged, and blocks not reached wait.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "tests/support/devnet.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace vigil {
 namespace {
-
-std::pair<int, std::string> run(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int rc = pclose(p);
-    return {WEXITSTATUS(rc), out};
-}
 
 TEST(VerifyCheck, AuditsOneBlockAgainstTheDevnet) {
     testing::DevnetOptions o;
@@ -38,41 +29,46 @@ TEST(VerifyCheck, AuditsOneBlockAgainstTheDevnet) {
     auto truth = (*client)->output_at(l2.name, block);
     ASSERT_TRUE(truth.ok()) << truth.error().message;
 
-    char tmpl[] = "/tmp/vigil-verify-XXXXXX";
-    std::filesystem::path dir = mkdtemp(tmpl);
-    const std::string config = (dir / "vigil.yaml").string();
+    testing::TempDir dir("verify");
+    const std::string config = (dir.path / "vigil.yaml").string();
     std::ofstream(config) << (*devnet)->info().vigil_yaml();  // a rollup per L2
-    const std::string vigil = std::string(VIGIL_BINARY_DIR) +
-                              "/vigil verify check --json --config " + config + " --rollup " +
-                              l2.name;
+    // `vigil verify check` on this rollup, with `args` after it.
+    auto check = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {std::string(VIGIL_BINARY_DIR) + "/vigil", "verify", "check",
+                                   "--json", "--config", config, "--rollup", l2.name});
+        return testing::run_command(args);
+    };
 
-    auto [rc, out] = run(vigil + " --l2-block " + std::to_string(block));
-    ASSERT_EQ(rc, 0) << out;
-    auto j = nlohmann::json::parse(out, nullptr, false);
-    ASSERT_FALSE(j.is_discarded()) << out;
+    auto computed = check({"--l2-block", std::to_string(block)});
+    ASSERT_TRUE(computed.ok()) << computed.error().message;
+    ASSERT_EQ(computed->exit_code, 0) << computed->combined();
+    auto j = nlohmann::json::parse(computed->out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << computed->out;
     EXPECT_EQ(j["output_root"], truth->root().to_hex());
     EXPECT_EQ(j["state_root"], truth->state_root.to_hex());
     EXPECT_EQ(j["message_passer_storage_root"], truth->message_passer_storage_root.to_hex());
     EXPECT_EQ(j["block_hash"], truth->latest_block_hash.to_hex());
     EXPECT_EQ(j["verdict"], "computed");
 
-    auto [rc_valid, valid] =
-        run(vigil + " --l2-block " + std::to_string(block) + " --claim " + truth->root().to_hex());
-    EXPECT_EQ(rc_valid, 0) << valid;
-    EXPECT_NE(valid.find("\"verdict\":\"valid\""), std::string::npos) << valid;
+    auto valid = check({"--l2-block", std::to_string(block), "--claim", truth->root().to_hex()});
+    ASSERT_TRUE(valid.ok()) << valid.error().message;
+    EXPECT_EQ(valid->exit_code, 0) << valid->combined();
+    EXPECT_NE(valid->out.find("\"verdict\":\"valid\""), std::string::npos) << valid->out;
 
-    auto [rc_invalid, invalid] =
-        run(vigil + " --l2-block " + std::to_string(block) + " --claim 0x" + std::string(64, 'e'));
-    EXPECT_EQ(rc_invalid, 3) << invalid;
-    EXPECT_NE(invalid.find("\"verdict\":\"invalid\""), std::string::npos) << invalid;
+    auto invalid =
+        check({"--l2-block", std::to_string(block), "--claim", "0x" + std::string(64, 'e')});
+    ASSERT_TRUE(invalid.ok()) << invalid.error().message;
+    EXPECT_EQ(invalid->exit_code, 3) << invalid->combined();
+    EXPECT_NE(invalid->out.find("\"verdict\":\"invalid\""), std::string::npos) << invalid->out;
 
-    auto [rc_wait, wait] = run(vigil + " --l2-block " + std::to_string(*head));  // not 2 deep yet
-    EXPECT_EQ(rc_wait, 2) << wait;
-    EXPECT_NE(wait.find("\"verdict\":\"not-yet\""), std::string::npos) << wait;
+    auto waiting = check({"--l2-block", std::to_string(*head)});  // not 2 deep yet
+    ASSERT_TRUE(waiting.ok()) << waiting.error().message;
+    EXPECT_EQ(waiting->exit_code, 2) << waiting->combined();
+    EXPECT_NE(waiting->out.find("\"verdict\":\"not-yet\""), std::string::npos) << waiting->out;
 
-    auto [rc_bad, bad] = run(vigil + " --l2-block 1 --claim 0x12 2>&1");
-    EXPECT_EQ(rc_bad, 1) << bad;
-    std::filesystem::remove_all(dir);
+    auto bad = check({"--l2-block", "1", "--claim", "0x12"});
+    ASSERT_TRUE(bad.ok()) << bad.error().message;
+    EXPECT_EQ(bad->exit_code, 1) << bad->combined();
 }
 
 }  // namespace

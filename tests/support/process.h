@@ -1,6 +1,7 @@
-// ChildProcess: runs a program (e.g. build/vigil) for an integration test, with extra
-// environment variables and its stdout+stderr in a file, and stops it the way an
-// operator or a crash would (SIGTERM, SIGKILL).
+// Running programs (e.g. build/vigil) from integration tests: ChildProcess for one that
+// keeps running (a daemon, with extra environment variables and its stdout+stderr in a
+// file, stopped the way an operator or a crash would: SIGTERM, SIGKILL), run_command for
+// one that runs to its end (a CLI command, whose output the test reads).
 #pragma once
 
 #include <sys/types.h>
@@ -36,6 +37,24 @@ class ChildProcess {
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
+
+// What a command printed and how it ended.
+struct CommandOutput {
+    int exit_code = -1;  // WEXITSTATUS, or 128 + the signal that ended it (as a shell says)
+    std::string out;     // its stdout
+    std::string err;     // its stderr
+
+    // stdout then stderr (not interleaved): for a message that may be on either.
+    std::string combined() const { return out + err; }
+};
+
+// Runs `argv` (argv[0] is the program's path; no shell, no PATH search) to its end, with
+// stdin from /dev/null and this process's environment, capturing stdout and stderr.
+// Fails when it cannot start, or when it has not ended within `timeout`: it is then
+// SIGKILLed and the error holds what it printed so far. A program that cannot be executed
+// ends with code 127.
+Result<CommandOutput> run_command(const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
 // A TCP port that was free a moment ago on 127.0.0.1.
 uint16_t free_tcp_port();

@@ -33,30 +33,11 @@ Bytes hex(const json& v) { return *eth::from_hex(v.get<std::string>()); }
 Hash32 hash(const json& v) { return *Hash32::from_hex(v.get<std::string>()); }
 eth::Address address(const json& v) { return *eth::Address::from_hex(v.get<std::string>()); }
 
-struct Exchange {
-    std::string file;
-    json request, response;
-};
-
-// A .io transcript: `>> ` request and `<< ` response lines, `//` comments.
-std::vector<Exchange> read_io(const std::filesystem::path& path) {
-    std::vector<Exchange> out;
-    std::istringstream in(test::read_text(path));
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(">> ", 0) == 0)
-            out.push_back({path.filename().string(), json::parse(line.substr(3)), nullptr});
-        if (line.rfind("<< ", 0) == 0 && !out.empty())
-            out.back().response = json::parse(line.substr(3));
-    }
-    return out;
-}
-
 // Every exchange of one method's folder.
-std::vector<Exchange> transcripts(const std::string& method) {
-    std::vector<Exchange> out;
+std::vector<test::RpcExchange> transcripts(const std::string& method) {
+    std::vector<test::RpcExchange> out;
     for (const auto& file : test::list_files(test::vector_path(kApis + method), ".io"))
-        for (Exchange& x : read_io(file)) out.push_back(std::move(x));
+        for (test::RpcExchange& x : test::read_io(file)) out.push_back(std::move(x));
     return out;
 }
 
@@ -70,9 +51,30 @@ Result<json> answer(const json& response) {
     return response.at("result");
 }
 
+// The answers of one method's transcripts, which must all be results (an error answer is a
+// test failure): the non-null ones with their exchange, and how many were null (not found).
+struct FoundResults {
+    std::vector<std::pair<test::RpcExchange, json>> found;
+    int not_found = 0;
+};
+FoundResults found_results(const std::string& method) {
+    FoundResults out;
+    for (test::RpcExchange& x : transcripts(method)) {
+        auto result = answer(x.response);
+        if (!result.ok()) {
+            ADD_FAILURE() << x.file << ": an error answer: " << result.error().message;
+        } else if (result->is_null()) {
+            ++out.not_found;
+        } else {
+            out.found.emplace_back(std::move(x), std::move(*result));
+        }
+    }
+    return out;
+}
+
 // The header of one block object of the transcripts, by file.
 eth::BlockHeader header_from(const std::string& method, const std::string& file) {
-    for (const Exchange& x : transcripts(method))
+    for (const test::RpcExchange& x : transcripts(method))
         if (x.file == file) return *parse_verified_header(x.response.at("result"));
     ADD_FAILURE() << "no " << method << "/" << file;
     return {};
@@ -290,15 +292,11 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
     int blocks = 0, full = 0, not_found = 0;
     std::map<eth::TxType, int> tx_types;
     for (const char* method : {"eth_getBlockByNumber", "eth_getBlockByHash"}) {
-        for (const Exchange& x : transcripts(method)) {
+        const FoundResults results = found_results(method);
+        not_found += results.not_found;
+        for (const auto& [x, result] : results.found) {
             SCOPED_TRACE(x.file);
-            auto result = answer(x.response);
-            ASSERT_TRUE(result.ok());
-            if (result->is_null()) {
-                ++not_found;
-                continue;
-            }
-            auto block = parse_verified_block(*result);
+            auto block = parse_verified_block(result);
             ASSERT_TRUE(block.ok()) << block.error().message;
             const bool asked_full = x.request.at("params").at(1).get<bool>();
             EXPECT_EQ(block->full_transactions, asked_full || block->transaction_hashes.empty());
@@ -320,48 +318,43 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
 
 TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getTransactionByHash");
-    int found = 0, not_found = 0;
+    int found = 0;
     std::set<eth::TxType> types;
-    for (const Exchange& x : transcripts("eth_getTransactionByHash")) {
+    const FoundResults results = found_results("eth_getTransactionByHash");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++not_found;
-            continue;
-        }
-        auto tx = parse_rpc_transaction(*result);
+        auto tx = parse_rpc_transaction(result);
         ASSERT_TRUE(tx.ok()) << tx.error().message;
         // The hash asked for, from the re-encoded bytes; the sender from the signature.
         EXPECT_EQ(eth::keccak256(tx->raw), hash(x.request.at("params").at(0)));
-        EXPECT_EQ(*eth::recover_sender(tx->tx), address(result->at("from")));
+        EXPECT_EQ(*eth::recover_sender(tx->tx), address(result.at("from")));
         auto decoded = eth::decode_transaction(tx->raw);
         ASSERT_TRUE(decoded.ok()) << decoded.error().message;
         EXPECT_EQ(*decoded, tx->tx);
         EXPECT_EQ(static_cast<uint64_t>(tx->tx.type),
-                  *eth::parse_quantity(result->at("type").get<std::string>()));
+                  *eth::parse_quantity(result.at("type").get<std::string>()));
         types.insert(tx->tx.type);
         ++found;
 
         // Each tampered field is caught, and the error names the transaction.
-        json t = *result;
+        json t = result;
         t["value"] = "0x12345";
         auto bad = parse_rpc_transaction(t);
         EXPECT_EQ(bad.error().code, kTxHashMismatch);
-        EXPECT_NE(bad.error().message.find(result->at("hash").get<std::string>()),
+        EXPECT_NE(bad.error().message.find(result.at("hash").get<std::string>()),
                   std::string::npos);
-        t = *result;
+        t = result;
         t["from"] = "0x000000000000000000000000000000000000dead";
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxSenderMismatch);
-        t = *result;
+        t = result;
         t["r"] = "0x0";
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxMalformed);
-        t = *result;
+        t = result;
         t.erase("gas");
         EXPECT_EQ(parse_rpc_transaction(t).error().code, kTxMalformed);
     }
     EXPECT_EQ(found, 5);
-    EXPECT_EQ(not_found, 2);
+    EXPECT_EQ(results.not_found, 2);
     EXPECT_EQ(types, (std::set<eth::TxType>{eth::TxType::kLegacy, eth::TxType::kAccessList,
                                             eth::TxType::kDynamicFee, eth::TxType::kBlob}));
     std::cout << "skipped: no EIP-7702 set-code transaction object in the execution-apis "
@@ -372,7 +365,7 @@ TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
 TEST(BlocksVectors, ExecutionApisRawTransactionErrorAnswer) {
     VIGIL_VECTOR_PATH(dir, kApis + "debug_getRawTransaction");
     int errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawTransaction")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawTransaction")) {
         auto result = answer(x.response);
         ASSERT_FALSE(result.ok());
         EXPECT_EQ(result.error().code, -32602);
@@ -390,15 +383,15 @@ TEST(BlocksVectors, ExecutionApisRawBlock) {
     // Block 3's hash and its first transaction, as eth_getTransactionReceipt names them;
     // block 2's hash, as eth_getLogs names it.
     json receipt3;
-    for (const Exchange& x : transcripts("eth_getTransactionReceipt"))
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionReceipt"))
         if (x.file == "get-legacy-receipt.io") receipt3 = x.response.at("result");
     ASSERT_EQ(receipt3.at("blockNumber"), "0x3");
     Hash32 block2;
-    for (const Exchange& x : transcripts("eth_getLogs"))
+    for (const test::RpcExchange& x : transcripts("eth_getLogs"))
         if (x.file == "contract-addr.io") block2 = hash(x.response["result"][0]["blockHash"]);
 
     int blocks = 0, errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawBlock")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawBlock")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         if (!result.ok()) {
@@ -445,7 +438,7 @@ TEST(BlocksVectors, ExecutionApisRawReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "debug_getRawReceipts");
     const eth::BlockHeader genesis = header_from("eth_getBlockByNumber", "get-genesis.io");
     int answers = 0, errors = 0;
-    for (const Exchange& x : transcripts("debug_getRawReceipts")) {
+    for (const test::RpcExchange& x : transcripts("debug_getRawReceipts")) {
         SCOPED_TRACE(x.file);
         auto result = answer(x.response);
         if (!result.ok()) {
@@ -474,21 +467,16 @@ TEST(BlocksVectors, ExecutionApisBlockReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getBlockReceipts");
     std::map<Hash32, eth::BlockHeader> headers;
     for (const char* method : {"eth_getBlockByNumber", "eth_getBlockByHash"})
-        for (const Exchange& x : transcripts(method))
+        for (const test::RpcExchange& x : transcripts(method))
             if (!x.response["result"].is_null()) {
                 auto h = parse_verified_header(x.response["result"]);
                 headers[h->hash()] = *h;
             }
-    int verified = 0, null_answers = 0, pre_byzantium = 0;
-    for (const Exchange& x : transcripts("eth_getBlockReceipts")) {
+    int verified = 0, pre_byzantium = 0;
+    const FoundResults results = found_results("eth_getBlockReceipts");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++null_answers;
-            continue;
-        }
-        auto receipts = parse_block_receipts(*result);
+        auto receipts = parse_block_receipts(result);
         ASSERT_TRUE(receipts.ok()) << receipts.error().message;
         ASSERT_FALSE(receipts->empty());
         const Hash32 block_hash = *receipts->front().block_hash;
@@ -506,7 +494,7 @@ TEST(BlocksVectors, ExecutionApisBlockReceipts) {
         }
     }
     EXPECT_EQ(verified, 3);  // block 1 by hash and by number, block 0x36 (latest)
-    EXPECT_EQ(null_answers, 2);
+    EXPECT_EQ(results.not_found, 2);
     EXPECT_EQ(pre_byzantium, 8);  // block 1 (before Byzantium at 9) twice, 4 receipts each
 }
 
@@ -514,28 +502,23 @@ TEST(BlocksVectors, ExecutionApisTransactionReceipts) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getTransactionReceipt");
     // Receipts of block 1 from eth_getBlockReceipts, by transaction hash.
     std::map<Hash32, RpcReceipt> block_receipts;
-    for (const Exchange& x : transcripts("eth_getBlockReceipts")) {
+    for (const test::RpcExchange& x : transcripts("eth_getBlockReceipts")) {
         if (!x.response["result"].is_array()) continue;
         auto receipts = parse_block_receipts(x.response["result"]);
         ASSERT_TRUE(receipts.ok()) << receipts.error().message;
         for (const RpcReceipt& rc : *receipts) block_receipts[rc.transaction_hash] = rc;
     }
     std::map<Hash32, json> tx_objects;
-    for (const Exchange& x : transcripts("eth_getTransactionByHash"))
+    for (const test::RpcExchange& x : transcripts("eth_getTransactionByHash"))
         if (!x.response["result"].is_null())
             tx_objects[hash(x.response["result"]["hash"])] = x.response["result"];
 
-    int found = 0, not_found = 0, cross_checked = 0;
+    int found = 0, cross_checked = 0;
     std::set<eth::TxType> types;
-    for (const Exchange& x : transcripts("eth_getTransactionReceipt")) {
+    const FoundResults results = found_results("eth_getTransactionReceipt");
+    for (const auto& [x, result] : results.found) {
         SCOPED_TRACE(x.file);
-        auto result = answer(x.response);
-        ASSERT_TRUE(result.ok());
-        if (result->is_null()) {
-            ++not_found;
-            continue;
-        }
-        auto rc = parse_receipt(*result);
+        auto rc = parse_receipt(result);
         ASSERT_TRUE(rc.ok()) << rc.error().message;
         EXPECT_EQ(rc->transaction_hash, hash(x.request["params"][0]));
         types.insert(rc->receipt.type);
@@ -557,7 +540,7 @@ TEST(BlocksVectors, ExecutionApisTransactionReceipts) {
         ++found;
     }
     EXPECT_EQ(found, 5);
-    EXPECT_EQ(not_found, 1);
+    EXPECT_EQ(results.not_found, 1);
     // Block 1's first receipt against eth_getBlockReceipts; four against the transaction
     // objects of eth_getTransactionByHash (the block-3 receipt has neither).
     EXPECT_EQ(cross_checked, 5);
@@ -575,7 +558,7 @@ TEST(BlocksVectors, ExecutionApisLogs) {
     std::map<std::string, std::vector<RpcLog>> answers;
     int results = 0, errors = 0;
     size_t logs = 0;
-    for (const Exchange& x : transcripts("eth_getLogs")) {
+    for (const test::RpcExchange& x : transcripts("eth_getLogs")) {
         SCOPED_TRACE(x.file);
         const json& request = x.request["params"][0];
         auto filter = parse_log_filter(request);
@@ -809,7 +792,7 @@ TEST(RpcTransaction, DepositObjectReencodesToTheRawDeposit) {
 TEST(RpcTransaction, LegacyChainIdMustAgreeWithV) {
     VIGIL_VECTOR_PATH(dir, kApis + "eth_getBlockByNumber");
     json tx;
-    for (const Exchange& x : transcripts("eth_getBlockByNumber"))
+    for (const test::RpcExchange& x : transcripts("eth_getBlockByNumber"))
         if (x.file == "get-latest.io") tx = x.response["result"]["transactions"][0];
     ASSERT_TRUE(tx.contains("chainId"));
     auto ok = parse_rpc_transaction(tx);

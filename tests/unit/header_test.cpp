@@ -15,23 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-struct Exchange {
-    json request, response;
-};
-
-// A .io transcript: `>> ` request and `<< ` response lines, `//` comments.
-std::vector<Exchange> read_io(const std::filesystem::path& path) {
-    std::vector<Exchange> out;
-    std::istringstream in(test::read_text(path));
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(">> ", 0) == 0) out.push_back({json::parse(line.substr(3)), nullptr});
-        if (line.rfind("<< ", 0) == 0 && !out.empty())
-            out.back().response = json::parse(line.substr(3));
-    }
-    return out;
-}
-
 // Everything a block object lets us check about its header: it hashes to `hash`, the
 // RLP decodes back to the same header, and the withdrawals (if listed) give the root.
 void check_block(const json& block) {
@@ -74,7 +57,7 @@ TEST(HeaderVectors, ExecutionApisBlocks) {
         VIGIL_VECTOR_PATH(dir, std::string("blocks/execution-apis/") + method);
         for (const auto& file : test::list_files(dir, ".io")) {
             SCOPED_TRACE(file.filename().string());
-            for (const Exchange& x : read_io(file)) {
+            for (const test::RpcExchange& x : test::read_io(file)) {
                 const json& result = x.response.at("result");
                 if (result.is_null()) {
                     // Not-found answer: nothing to parse, and parsing it must fail.
@@ -106,7 +89,7 @@ TEST(HeaderVectors, RawHeader) {
     VIGIL_VECTOR_PATH(dir, "blocks/execution-apis/debug_getRawHeader");
     int cases = 0;
     for (const auto& file : test::list_files(dir, ".io")) {
-        for (const Exchange& x : read_io(file)) {
+        for (const test::RpcExchange& x : test::read_io(file)) {
             const Bytes raw = *from_hex(x.response.at("result").get<std::string>());
             auto header = BlockHeader::decode(raw);
             ASSERT_TRUE(header.ok()) << header.error().message;

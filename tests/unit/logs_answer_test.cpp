@@ -60,6 +60,8 @@ TEST(LogsAnswer, FastDeclinesAndTreeExplains) {
         int code;
         std::string says;
     };
+    Json five_topics = Json::array();
+    for (char i = '1'; i <= '5'; ++i) five_topics.push_back("0x" + std::string(63, '0') + i);
     const std::vector<Case> cases = {
         {R"({"jsonrpc":"2.0","id":9,"error":{"code":-32005,"message":"query returned more than 10000 results"}})",
          kRpcError, "more than 10000"},
@@ -72,6 +74,13 @@ TEST(LogsAnswer, FastDeclinesAndTreeExplains) {
         {answer(entry(R"({"topics":["0x01"]})")), kMalformed, "topics"},
         {answer(entry(R"({"data":"0x123"})")), kMalformed, "data"},
         {answer(entry(R"({"blockNumber":"0x1ffffffffffffffff"})")), kMalformed, "64 bits"},
+        {answer(entry(R"({"logIndex":null})")), kMalformed, "logIndex"},
+        {answer(entry(Json{{"topics", five_topics}}.dump())), kMalformed, "at most 4"},
+        // Checks the tree decoder shares with receipts' logs (rpc::parse_log): a field
+        // neither decoder keeps must still be well-formed.
+        {answer(entry(R"({"removed":"no"})")), kMalformed, "removed"},
+        {answer(entry(R"({"blockTimestamp":"0xzz"})")), kMalformed, "blockTimestamp"},
+        {answer(entry(R"({"blockTimestamp":-5})")), kMalformed, "blockTimestamp"},
         {answer(entry()).substr(0, 120), kMalformed, "malformed JSON"},
         {R"({"jsonrpc":"2.0","id":9,"result":{}})", kMalformed, "not an array"},
         {R"({"jsonrpc":"2.0","id":9})", kMalformed, "neither result nor error"},
@@ -85,6 +94,19 @@ TEST(LogsAnswer, FastDeclinesAndTreeExplains) {
         EXPECT_EQ(slow.error().code, c.code) << c.body;
         EXPECT_NE(slow.error().message.find(c.says), std::string::npos)
             << slow.error().message << " for " << c.body;
+    }
+}
+
+TEST(LogsAnswer, BlockTimestampAsANumberOrAbsentIsAccepted) {
+    // Nodes differ: hex, a JSON number (Anvil in receipts), or no field at all.
+    for (const std::string& e : {entry(R"({"blockTimestamp":5})"), entry("", "blockTimestamp")}) {
+        std::string body = answer(e);
+        std::vector<LogEntry> fast;
+        EXPECT_TRUE(parse_logs_answer_fast(body, 9, fast)) << body;
+        auto slow = parse_logs_answer(body, 9);
+        ASSERT_TRUE(slow.ok()) << slow.error().message;
+        ASSERT_EQ(slow->size(), 1u);
+        EXPECT_EQ((*slow)[0].log_index, 4u);
     }
 }
 

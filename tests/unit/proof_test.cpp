@@ -20,23 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-struct Exchange {
-    json request, response;
-};
-
-// A .io transcript: `>> ` request and `<< ` response lines, `//` comments.
-std::vector<Exchange> read_io(const std::filesystem::path& path) {
-    std::vector<Exchange> out;
-    std::istringstream in(test::read_text(path));
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(">> ", 0) == 0) out.push_back({json::parse(line.substr(3)), nullptr});
-        if (line.rfind("<< ", 0) == 0 && !out.empty())
-            out.back().response = json::parse(line.substr(3));
-    }
-    return out;
-}
-
 AccountProof parse_proof(const json& result) {
     auto p = rpc::parse_account_proof(result);
     EXPECT_TRUE(p.ok()) << p.error().message;
@@ -56,7 +39,7 @@ void expect_error(const Result<T>& r, const std::string& needle) {
 
 TEST(ProofVectors, ExecutionApis) {
     VIGIL_VECTOR_PATH(block_io, "proofs/execution-apis/eth_getBlockByNumber/get-latest.io");
-    const auto blocks = read_io(block_io);
+    const auto blocks = test::read_io(block_io);
     ASSERT_EQ(blocks.size(), 1u);
     // The state root is trusted only through the header hash it belongs to.
     auto header = rpc::parse_verified_header(blocks[0].response.at("result"));
@@ -67,7 +50,7 @@ TEST(ProofVectors, ExecutionApis) {
     int pairs = 0;
     for (const auto& file : test::list_files(dir, ".io")) {
         SCOPED_TRACE(file.filename().string());
-        for (const Exchange& x : read_io(file)) {
+        for (const test::RpcExchange& x : test::read_io(file)) {
             ASSERT_EQ(x.request.at("method"), "eth_getProof");
             const AccountProof proof = parse_proof(x.response.at("result"));
             EXPECT_EQ(proof.address,

@@ -50,4 +50,18 @@ std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir,
     return out;
 }
 
+std::vector<RpcExchange> read_io(const std::filesystem::path& path) {
+    std::vector<RpcExchange> out;
+    std::istringstream in(read_text(path));
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(">> ", 0) == 0)
+            out.push_back(
+                {path.filename().string(), nlohmann::json::parse(line.substr(3)), nullptr});
+        if (line.rfind("<< ", 0) == 0 && !out.empty())
+            out.back().response = nlohmann::json::parse(line.substr(3));
+    }
+    return out;
+}
+
 }  // namespace vigil::test

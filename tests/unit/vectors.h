@@ -25,6 +25,16 @@ std::string read_text(const std::filesystem::path& path);
 std::vector<std::filesystem::path> list_files(const std::filesystem::path& dir,
                                               const std::string& suffix = "");
 
+// One JSON-RPC request and the node's response, from a transcript.
+struct RpcExchange {
+    std::string file;  // the transcript's file name
+    nlohmann::json request, response;
+};
+// The exchanges of a `.io` transcript (execution-apis' format): `>> ` request and `<< `
+// response lines, `//` comments. Throws std::runtime_error when the file cannot be read,
+// nlohmann::json::exception on a line that is not JSON.
+std::vector<RpcExchange> read_io(const std::filesystem::path& path);
+
 }  // namespace vigil::test
 
 // In a TEST body: resolves `relative` under the vectors directory into `var`
