@@ -1,5 +1,6 @@
 // `vigil status --config FILE [--json]`: per chain, the head, the confirmed height, each
 // consumer's cursor and lag, and the health of every endpoint.
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 
@@ -8,6 +9,8 @@
 #include "cmd/vigil/commands.h"
 #include "core/config.h"
 #include "core/store.h"
+#include "cmd/vigil/admin_client.h"
+#include "relayer/withdrawals.h"
 #include "verifier/watcher.h"
 
 namespace vigil::cmd {
@@ -121,6 +124,41 @@ int run_status(const std::vector<std::string>& args) {
             auto st = verifier::load_stats(*store, rc.name);
             if (st.ok()) rollups.push_back(*st);
         }
+    // Per route: counts by state and the oldest pending and failed withdrawals, from the
+    // store; while a daemon holds the store, from its admin API when configured.
+    struct RouteReport {
+        std::string name;
+        relayer::RouteCounts counts;
+        std::vector<relayer::WithdrawalRecord> oldest;  // pending, oldest first per state
+        std::vector<relayer::WithdrawalRecord> failed;
+    };
+    std::vector<RouteReport> routes;
+    std::optional<rpc::Json> daemon_status;
+    if (store) {
+        relayer::WithdrawalStore ws(*store);
+        for (const auto& rc : cfg->relayer.routes) {
+            RouteReport rr;
+            rr.name = rc.name;
+            if (auto c = ws.counts(rc.name); c.ok()) rr.counts = *c;
+            for (auto st : {relayer::WithdrawalState::observed, relayer::WithdrawalState::provable,
+                            relayer::WithdrawalState::proving, relayer::WithdrawalState::proven,
+                            relayer::WithdrawalState::finalizing})
+                if (auto recs = ws.in_state(rc.name, st, 3); recs.ok())
+                    rr.oldest.insert(rr.oldest.end(), recs->begin(), recs->end());
+            if (auto recs = ws.in_state(rc.name, relayer::WithdrawalState::failed, 5); recs.ok())
+                rr.failed = *recs;
+            routes.push_back(std::move(rr));
+        }
+    } else if (cfg->admin_listen && !cfg->relayer.routes.empty()) {
+        if (auto answer = admin_request(*cfg, "GET", "/v1/status"); answer.ok())
+            if (auto j = rpc::parse_json(*answer); j.ok()) daemon_status = *j;
+    }
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    auto age = [&](const relayer::WithdrawalRecord& w) {
+        return std::max<int64_t>(0, now_ms - w.observed_at_ms) / 1000;
+    };
     auto l2_lag = [](const verifier::RollupStats& s) {
         return s.latest_proposed_l2 > s.latest_verified_l2
                    ? s.latest_proposed_l2 - s.latest_verified_l2
@@ -165,6 +203,30 @@ int run_status(const std::vector<std::string>& args) {
                                       {"latest_verified_l2_block", s.latest_verified_l2},
                                       {"lag_l2_blocks", l2_lag(s)},
                                       {"l1_block", s.l1_block}});
+        out["routes"] = rpc::Json::array();
+        for (const auto& r : routes) {
+            rpc::Json counts = rpc::Json::object();
+            for (size_t i = 0; i < relayer::kWithdrawalStates; ++i)
+                counts[relayer::state_name(static_cast<relayer::WithdrawalState>(i))] =
+                    r.counts.by_state[i];
+            rpc::Json oldest = rpc::Json::array(), failed = rpc::Json::array();
+            for (const auto& w : r.oldest)
+                oldest.push_back({{"withdrawal", w.hash.to_hex()},
+                                  {"state", relayer::state_name(w.state)},
+                                  {"l2_block", w.l2_block},
+                                  {"age_seconds", age(w)},
+                                  {"reason", w.reason}});
+            for (const auto& w : r.failed)
+                failed.push_back({{"withdrawal", w.hash.to_hex()},
+                                  {"l2_block", w.l2_block},
+                                  {"attempts", w.attempts},
+                                  {"reason", w.reason}});
+            out["routes"].push_back({{"name", r.name},
+                                     {"counts", counts},
+                                     {"oldest_pending", oldest},
+                                     {"failed", failed}});
+        }
+        if (daemon_status) out["daemon"] = *daemon_status;
         std::cout << out.dump() << "\n";
     } else {
         if (!store) std::cout << "store: " << store_note << "\n";
@@ -199,6 +261,22 @@ int run_status(const std::vector<std::string>& args) {
             if (!s.last_unverifiable.empty())
                 std::cout << "  last unverifiable L2 answer: " << s.last_unverifiable << "\n";
         }
+        for (const auto& r : routes) {
+            std::cout << "route " << r.name << ":";
+            for (size_t i = 0; i < relayer::kWithdrawalStates; ++i)
+                std::cout << (i ? ", " : " ") << r.counts.by_state[i] << " "
+                          << relayer::state_name(static_cast<relayer::WithdrawalState>(i));
+            std::cout << "\n";
+            for (const auto& w : r.oldest)
+                std::cout << "  pending " << w.hash.to_hex() << ": " << relayer::state_name(w.state)
+                          << ", L2 block " << w.l2_block << ", " << age(w) << " s old"
+                          << (w.reason.empty() ? "" : " (" + w.reason + ")") << "\n";
+            for (const auto& w : r.failed)
+                std::cout << "  FAILED " << w.hash.to_hex() << ": " << w.reason
+                          << " (vigil relay retry --withdrawal " << w.hash.to_hex() << ")\n";
+        }
+        if (daemon_status)
+            std::cout << "daemon (admin API): " << daemon_status->dump() << "\n";
     }
     return all_ok ? 0 : 1;
 }

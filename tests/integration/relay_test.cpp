@@ -331,6 +331,20 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
         EXPECT_EQ(rig.vigil->wait(seconds(30)), std::optional<int>(0));
     }
 
+    // `vigil status` (the daemon stopped, the store free) lists the routes' counts.
+    auto status = testing::run_command(
+        {std::string(VIGIL_BINARY_DIR) + "/vigil", "status", "--config", rig.config.string(),
+         "--json"});
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    auto report = json::parse(status->out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << status->combined();
+    ASSERT_EQ(report["routes"].size(), 2u) << status->out;
+    for (const auto& route : report["routes"]) {
+        EXPECT_EQ(route["counts"]["finalized"], kPerL2) << route.dump();
+        EXPECT_TRUE(route["oldest_pending"].empty()) << route.dump();
+        EXPECT_TRUE(route["failed"].empty()) << route.dump();
+    }
+
     // What L1 says: the portals' events and the relayer's transactions.
     auto relayer = rig.client->key("relayer");
     ASSERT_TRUE(relayer.ok());
