@@ -7,6 +7,8 @@ BUILD_ASAN   ?= build-asan
 BUILD_FUZZ   ?= build-fuzz
 JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# How long `make demo` runs at most (it ends sooner once everything is done).
+DEMO_SECONDS ?= 90
 # Public test vectors live outside the repo (see tests/README.md).
 export VIGIL_VECTORS ?= $(abspath $(CURDIR)/../shared/vectors)
 
@@ -24,7 +26,7 @@ CHART_PACKAGES := golang-go golang-github-masterminds-sprig-dev golang-gopkg-yam
 GO_OFFLINE   := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= GOCACHE=$(abspath $(BUILD))/go-cache
 PROMTOOL     := $(BUILD)/tools/promtool
 
-.PHONY: deps devnet-tools devnet-contracts build test unit asan fuzz fuzz-smoke bench lint format clean chart-deps chart-test
+.PHONY: demo deps devnet-tools devnet-contracts build test unit asan fuzz fuzz-smoke bench lint format clean chart-deps chart-test
 
 ## deps: install the Debian packages that are missing (needs root or sudo).
 deps:
@@ -116,6 +118,12 @@ fuzz: fuzz-build
 ## fuzz-smoke: each target briefly on its corpus (part of make test).
 fuzz-smoke: fuzz-build
 	FUZZ_SECONDS=5 tests/fuzz/run.sh $(BUILD_FUZZ)
+
+## demo: Vigil (`vigil run`) against a local devnet (L1 + two L2s): withdrawals proved and
+## finalized, an invalid output root caught and challenged; live progress, then a summary.
+## Ends by itself after DEMO_SECONDS (default 90); Ctrl-C ends it cleanly at any time.
+demo: build devnet-tools devnet-contracts
+	$(BUILD)/vigil-devnet demo --vigil $(BUILD)/vigil --dir $(BUILD)/demo --seconds $(DEMO_SECONDS)
 
 ## bench: the Google Benchmark suites (figures, never pass/fail).
 bench: build

@@ -326,6 +326,18 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
         for (auto& r : records) pending.push_back(std::move(r));
     }
     if (pending.empty()) return round;
+    // Nothing pending is covered by any valid game yet (the usual state between
+    // proposals): decided from the store alone, no chain reads.
+    {
+        VIGIL_TRY(auto top, verdicts_.latest_valid(route_.rollup));
+        uint64_t lowest = UINT64_MAX;
+        for (const auto& r : pending)
+            if (!policy_refusal(route_.policy, r.tx)) lowest = std::min(lowest, r.l2_block);
+        if (lowest != UINT64_MAX && (!top || top->proposal.l2_block < lowest)) {
+            round.waiting = pending.size();
+            return round;
+        }
+    }
     VIGIL_TRY(auto game, choose_game());
     size_t handled = 0;
     for (WithdrawalRecord& r : pending) {

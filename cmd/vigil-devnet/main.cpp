@@ -5,6 +5,7 @@
 //   vigil-devnet propose  --dir DIR --l2 NAME [--invalid] [--every N] [--block B]
 //   vigil-devnet withdraw --dir DIR --l2 NAME [--count N] [--data-size BYTES]
 //   vigil-devnet reorg    --dir DIR --chain NAME --depth D
+//   vigil-devnet demo     --vigil PATH --dir DIR [--seconds N]   (what `make demo` runs)
 //
 // Results go to stdout (one JSON line per proposal/withdrawal/reorg); an error is one line
 // `vigil-devnet COMMAND: message` on stderr and exit status 1.
@@ -24,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "cmd/vigil-devnet/demo.h"
 #include "tests/support/devnet.h"
 
 namespace {
@@ -335,6 +337,25 @@ int run_reorg(const std::map<std::string, std::string>& flags) {
     return 0;
 }
 
+// ---- demo ----
+
+int run_demo(const std::map<std::string, std::string>& flags) {
+    const std::string cmd = "demo";
+    vigil::devnet_demo::Options o;
+    auto vigil = require(flags, "vigil");
+    if (!vigil.ok()) return error(cmd, vigil.error().message);
+    o.vigil = *vigil;
+    auto dir = require_dir(flags);
+    if (!dir.ok()) return error(cmd, dir.error().message);
+    o.dir = *dir;
+    if (flags.count("seconds")) {
+        auto s = parse_uint("seconds", flags.at("seconds"), 30, 24 * 3600);
+        if (!s.ok()) return error(cmd, s.error().message);
+        o.seconds = *s;
+    }
+    return vigil::devnet_demo::run(o);
+}
+
 std::vector<Command> commands() {
     return {
         {"up",
@@ -376,6 +397,17 @@ std::vector<Command> commands() {
           {"chain", true, "l1 or an L2 name"},
           {"depth", true, "number of blocks to replace"}},
          run_reorg},
+        {"demo",
+         "--vigil PATH --dir DIR [--seconds N]",
+         "The demo (`make demo`): starts a devnet, runs `vigil run` against it, drives "
+         "withdrawals\n"
+         "and proposals (one invalid), shows progress, stops vigil cleanly and prints a "
+         "summary.\n"
+         "Ctrl-C ends it early, cleanly.",
+         {{"vigil", true, "the vigil binary"},
+          {"dir", true, "scratch directory (emptied first)"},
+          {"seconds", true, "how long it runs at most (default 90, at least 30)"}},
+         run_demo},
     };
 }
 

@@ -1,7 +1,7 @@
 // The relayer (`vigil run`: verifier and relayer in one process) on a real devnet: an L1
 // and two L2 Anvil chains mining every second, 200 withdrawals (data from 0 to 10 KiB)
 // across both L2s, valid and invalid proposals, and the daemon SIGKILLed five times at
-// random moments meanwhile. Judged from the outside, as the chains see it:
+// random moments meanwhile (then stopped once with SIGTERM and started again). Judged from the outside, as the chains see it:
 //  - every withdrawal is finalized, exactly one WithdrawalFinalized each (success);
 //  - exactly one WithdrawalProven per (withdrawal, game), and every game proved against
 //    is one the test proposed valid;
@@ -218,6 +218,7 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     // daemon is started again at once.
     std::atomic<bool> traffic_done{false};
     std::atomic<int> kills{0};
+    std::optional<int> sigterm_exit;  // written by the killer thread before it ends
     std::thread killer([&] {
         std::mt19937 rng(20261124);
         std::uniform_int_distribution<int> pause_ms(4000, 14000);
@@ -229,6 +230,12 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
             rig.launch();
             ++kills;
         }
+        // And once the graceful way: SIGTERM, exit 0, started again.
+        std::this_thread::sleep_for(milliseconds(pause_ms(rng)));
+        std::lock_guard<std::mutex> lock(rig.mu);
+        rig.vigil->signal(SIGTERM);
+        sigterm_exit = rig.vigil->wait(seconds(30));
+        rig.launch();
     });
 
     std::map<std::string, std::set<uint64_t>> valid_games;  // by L2: factory indexes
@@ -421,6 +428,7 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     }
     EXPECT_EQ(relayer_txs, proof_events + all.size());
     EXPECT_EQ(kills.load(), 5);
+    EXPECT_EQ(sigterm_exit, std::optional<int>(0));
     EXPECT_TRUE(traffic_done.load());
 }
 
