@@ -3,41 +3,49 @@
 // outside through its JSON log and /proc. Three measurements (issue 6, BENCHMARKS.md):
 //
 //  1. restart: `vigil relay` is stopped, 1,000,000 finalized withdrawals are written into
-//     its store as history (WithdrawalStore::stage, so the route's counts stay right), a
-//     few new withdrawals and a valid game covering them are posted while it is down, and
-//     it is started again: the wall time from spawn to the first prove transaction sent
-//     (the sender's "sending" line; the "to":"proving" line is printed too). The same is
-//     measured before the fill (history 0) as the reference, and after it for `vigil run`.
-//     Target: < 5 s with 1M stored.
-//  2. CPU per withdrawal: N withdrawals (default 1,000) across two L2s, data 0..10 KiB,
-//     valid games proposed on each L2 every ~2 s; the daemon's CPU time (utime + stime of
-//     /proc/<pid>/stat, all threads) from the first withdrawal sent until all N are proven
-//     (`vigil relay`, proofs never mature: prove only), and in a second devnet with short
-//     delays until all N are finalized (`vigil run`, which also resolves the games).
-//     Each run starts with a baseline of the same proposal cadence and no withdrawals; the
-//     net figure subtracts that baseline's CPU rate (the verifier's judging, the listeners,
-//     the idle rounds) over the measured wall time. Target: <= 1 ms per withdrawal.
+//     its store as history (WithdrawalStore::stage, so the route's counts stay right; real
+//     hashes, 420 B of data each), a few new withdrawals and a valid game covering them
+//     are posted while it is down, and it is started again: the wall time from spawn to
+//     the first prove transaction sent (the sender's "sending" line; spawn -> "relayer
+//     started" and -> the first "to":"proving" line are printed too). Measured 3 times
+//     before the fill (the reference: no history), then 3 times with `vigil relay` and 3
+//     times with `vigil run` after it. Target: < 5 s with 1M stored.
+//  2. CPU per withdrawal: withdrawals across two L2s, data 0..10 KiB spread evenly, sent
+//     at once; valid games proposed on each L2 every ~2 s; the daemon's CPU time (utime +
+//     stime of /proc/<pid>/stat, all threads) from the first withdrawal sent until all are
+//     proven (`vigil relay`, games never resolve and proofs never mature: prove only,
+//     --withdrawals, default 1,000), and, on a second devnet with short delays, until all
+//     are finalized (`vigil run`, which also resolves the games; --finalize-withdrawals,
+//     default 250). Each run starts with a baseline (--baseline-secs of the same proposal
+//     cadence, no withdrawals); "net" subtracts the baseline's CPU rate (the verifier's
+//     judging, the listeners, idle rounds) times the measured wall time. After the
+//     prove-only bulk, the same cadence is timed again with every withdrawal proven and
+//     waiting. Target: <= 1 ms per withdrawal.
 //  3. latency provable -> proven: in the prove-only run, before the bulk, rounds of a few
 //     withdrawals per L2 are sent, observed by the relayer, and only then covered by a new
 //     valid game. "Provable" is the later of the withdrawal's observation (its record's
 //     observedAt) and the verdict "valid" of the first game covering it (the verdict
 //     record's decidedAt), both read from the store after the run; "proven" is the ts of
-//     its "to":"proven" log line. In L1 blocks: the prove transaction's block minus the
-//     covering game's block (the earliest is the next block: the portal needs the proof's
-//     time to be after the game's creation second). The same figures are given for the
-//     bulk withdrawals (under load: queued behind up to 64 per route per round).
+//     its "to":"proven" log line. In L1 blocks: the block of its prove transaction minus
+//     the covering game's block. The same figures for the bulk withdrawals (under load:
+//     they queue behind each other).
 //
-// L1 and L2 confirmations: 0 (--confirmations), so "proven" is the prove receipt seen.
+// Every chain mines a block a second; L1 and L2 confirmations 0 (--confirmations), so
+// "proven" is the prove receipt seen. The default run takes about as long as the relayer
+// needs to prove 1,000 withdrawals and finalize 250 (several minutes at a few per second);
+// --withdrawals 300 --finalize-withdrawals 100 --history 200000 is a quicker look.
 //
 //   make devnet-tools devnet-contracts     # once: Anvil and the devnet contracts
 //   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DVIGIL_BENCH=ON
 //   cmake --build build-bench -j2 --target vigil relayer_e2e_bench
-//   build-bench/relayer_e2e_bench [--withdrawals 1000] [--history 1000000]
-//       [--latency-rounds 4] [--latency-per-l2 5] [--baseline-secs 10] [--confirmations 0]
-//       [--skip restart|cpu|finalize] [--vigil PATH] [--keep]
+//   build-bench/relayer_e2e_bench [--withdrawals 1000] [--finalize-withdrawals 250]
+//       [--history 1000000] [--latency-rounds 4] [--latency-per-l2 5] [--baseline-secs 10]
+//       [--confirmations 0] [--timeout-secs 600] [--skip restart|cpu|finalize]...
+//       [--vigil PATH] [--keep]
 //
-// The vigil binary is the one beside this program unless --vigil says otherwise; work
-// files go to a temp dir, removed at the end unless --keep.
+// Results go to stdout, one labelled line each; progress and diagnostics to stderr. The
+// vigil binary is the one beside this program unless --vigil says otherwise; work files
+// (configs, stores, daemon logs) go to a temp dir, removed at the end unless --keep.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,13 +91,14 @@ constexpr size_t kRestartWithdrawals = 3;  // pending work at each measured rest
 constexpr int kRestartsEach = 3;           // restarts measured per case
 
 struct Options {
-    int withdrawals = 1000;
+    int withdrawals = 1000;          // prove-only run
+    int finalize_withdrawals = 250;  // prove + finalize run
     int history = 1'000'000;
     int latency_rounds = 4;
     int latency_per_l2 = 5;
     int baseline_secs = 10;
     uint64_t confirmations = 0;
-    int timeout_secs = 300;  // per wait for a whole batch of withdrawals
+    int timeout_secs = 600;  // per wait for a whole batch of withdrawals
     std::set<std::string> skip;
     std::filesystem::path vigil;
     bool keep = false;
@@ -712,12 +721,12 @@ std::optional<double> baseline_rate(Rig& rig, Daemon& d, int seconds) {
 
 // Sends the bulk withdrawals and proposes on every L2 until `field` is set for all of
 // them; the daemon's CPU from the first send. Optionally also at the point all were proven.
-std::optional<std::vector<Sent>> run_bulk(const Options& opt, Rig& rig, Daemon& d,
+std::optional<std::vector<Sent>> run_bulk(const Options& opt, int count, Rig& rig, Daemon& d,
                                           CpuFigure& proven, CpuFigure* finalized) {
     const double c0 = d.cpu(), t0 = now_seconds();
     std::vector<Sent> sent;
     uint64_t salt = 1000;
-    for (const auto& [l2, sizes] : bulk_sizes(rig.devnet->info(), opt.withdrawals)) {
+    for (const auto& [l2, sizes] : bulk_sizes(rig.devnet->info(), count)) {
         auto s = send_withdrawals(*rig.client, l2, sizes, salt += 100'000);
         if (!s) {
             std::cerr << s.error().message << "\n";
@@ -822,14 +831,23 @@ bool prove_bench(const Options& opt, const std::filesystem::path& work) {
 
     std::cerr << "prove: " << opt.withdrawals << " withdrawals...\n";
     CpuFigure proven;
-    auto bulk = run_bulk(opt, rig, *d, proven, nullptr);
+    auto bulk = run_bulk(opt, opt.withdrawals, rig, *d, proven, nullptr);
     if (!bulk) return false;
+    // The same cadence again, now with every bulk withdrawal proven and waiting to mature.
+    auto after = baseline_rate(rig, *d, opt.baseline_secs);
+    if (!after) return false;
     print_errors(d->journal);
     if (!d->stop()) {
         std::cerr << "prove: the daemon did not stop cleanly\n";
         return false;
     }
     print_cpu("cpu.prove_only (vigil relay: verdicts + relayer)", proven, *rate, opt.withdrawals);
+    std::cout << std::fixed << std::setprecision(3)
+              << "cpu.idle_rate: daemon CPU-s per second at the proposal cadence, no withdrawals "
+              << *rate << "; the same with " << opt.withdrawals
+              << " proven withdrawals waiting to mature " << *after << "\n";
+    std::cout << "throughput.prove: " << opt.withdrawals << " withdrawals proven in " << proven.wall
+              << " s from the first one sent: " << opt.withdrawals / proven.wall << " /s\n";
     auto quiet = latencies(rig.dir / "store", d->journal, samples);
     if (!quiet) {
         std::cerr << "latency: " << quiet.error().message << "\n";
@@ -866,9 +884,9 @@ bool finalize_bench(const Options& opt, const std::filesystem::path& work) {
     std::cerr << "finalize: baseline (" << opt.baseline_secs << " s of proposals)...\n";
     auto rate = baseline_rate(rig, *d, opt.baseline_secs);
     if (!rate) return false;
-    std::cerr << "finalize: " << opt.withdrawals << " withdrawals...\n";
+    std::cerr << "finalize: " << opt.finalize_withdrawals << " withdrawals...\n";
     CpuFigure proven, finalized;
-    auto bulk = run_bulk(opt, rig, *d, proven, &finalized);
+    auto bulk = run_bulk(opt, opt.finalize_withdrawals, rig, *d, proven, &finalized);
     if (!bulk) return false;
     print_errors(d->journal);
     if (!d->stop()) {
@@ -878,9 +896,14 @@ bool finalize_bench(const Options& opt, const std::filesystem::path& work) {
     print_cpu(
         "cpu.until_all_proven (vigil run: verifier + challenger + relayer; finalizing "
         "already under way)",
-        proven, *rate, opt.withdrawals);
+        proven, *rate, opt.finalize_withdrawals);
+    std::cout << std::fixed << std::setprecision(3)
+              << "throughput.finalize: " << opt.finalize_withdrawals << " withdrawals finalized in "
+              << finalized.wall
+              << " s from the first one sent (games resolve after their 6 s clock, proofs "
+                 "mature 4 s, finality delay 2 s)\n";
     print_cpu("cpu.prove_and_finalize (vigil run: verifier + challenger + relayer)", finalized,
-              *rate, opt.withdrawals);
+              *rate, opt.finalize_withdrawals);
     return true;
 }
 
@@ -895,6 +918,8 @@ int int_arg(int argc, char** argv, const std::string& name, int fallback) {
 int main(int argc, char** argv) {
     Options opt;
     opt.withdrawals = int_arg(argc, argv, "--withdrawals", opt.withdrawals);
+    opt.finalize_withdrawals =
+        int_arg(argc, argv, "--finalize-withdrawals", opt.finalize_withdrawals);
     opt.history = int_arg(argc, argv, "--history", opt.history);
     opt.latency_rounds = int_arg(argc, argv, "--latency-rounds", opt.latency_rounds);
     opt.latency_per_l2 = int_arg(argc, argv, "--latency-per-l2", opt.latency_per_l2);
@@ -915,8 +940,10 @@ int main(int argc, char** argv) {
                   << " (build the vigil target, or --vigil)\n";
         return 1;
     }
-    if (opt.withdrawals < 1 || opt.latency_rounds < 1 || opt.latency_per_l2 < 1) {
-        std::cerr << "--withdrawals, --latency-rounds and --latency-per-l2 must be >= 1\n";
+    if (opt.withdrawals < 1 || opt.finalize_withdrawals < 1 || opt.latency_rounds < 1 ||
+        opt.latency_per_l2 < 1) {
+        std::cerr << "--withdrawals, --finalize-withdrawals, --latency-rounds and "
+                     "--latency-per-l2 must be >= 1\n";
         return 1;
     }
     char tmpl[] = "/tmp/vigil-relayer-bench-XXXXXX";
