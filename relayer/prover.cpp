@@ -134,6 +134,12 @@ Status Prover::move(WithdrawalRecord& r, WithdrawalState to, const std::string& 
         }
         ledger_->counts = counts;
     }
+    if (to == WithdrawalState::proven) {
+        const uint64_t ready = r.proven_at == 0 ? 0 : r.proven_at + proof_maturity_secs_;
+        uint64_t cur = next_scan_at_.load();
+        while (ready < cur && !next_scan_at_.compare_exchange_weak(cur, ready)) {
+        }
+    }
     if (hooks_.moved) hooks_.moved(before, to, seconds);
     if (to == WithdrawalState::failed)
         log_.error("withdrawal failed: an operator must look (vigil relay retry re-queues it)",
@@ -228,9 +234,11 @@ Result<std::optional<Prover::GameChoice>> Prover::choose_game() {
                        {{"route", route_.name}, {"why", *why}});
             continue;
         }
-        // The portal only finalizes a proof made strictly after the game's creation
-        // second: wait for the next head rather than fall back to an older game.
-        if (now <= info.created_at) return std::optional<GameChoice>();
+        // The portal only finalizes a proof made strictly after the game's creation second.
+        // A transaction sent now lands in a block after the head, whose timestamp is
+        // strictly greater than the head's, so only a head older than the game (a lagging
+        // node) makes us wait.
+        if (now < info.created_at) return std::optional<GameChoice>();
         return std::optional<GameChoice>(GameChoice{std::move(v), info.created_at});
     }
     return std::optional<GameChoice>();
@@ -423,19 +431,29 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
     // Matured proofs only (a local filter; checkWithdrawal below is the real gate). The
     // window is wide so that a few withdrawals waiting on a slow game do not hold up the
     // rest; the reads it costs are local.
-    VIGIL_TRY(auto proven, withdrawals_.in_state(route_.name, WithdrawalState::proven, 4096));
-    if (proven.empty()) return round;
     VIGIL_TRY(rpc::Json head, l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
     VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
+    if (now <= next_scan_at_.load()) return round;  // nothing can be ready yet
+    constexpr size_t kScan = 4096;
+    VIGIL_TRY(auto proven, withdrawals_.in_state(route_.name, WithdrawalState::proven, kScan));
+    // Until proven: when to look again (the earliest maturity among those left waiting on
+    // it; now when one is mature but waits on its game or the portal).
+    uint64_t next = proven.size() >= kScan ? 0 : UINT64_MAX;
+    next_scan_at_ = 0;  // a round that ends early scans again next time
     std::map<eth::Address, std::optional<std::string>> game_gone;  // per round: lost/blacklisted
     std::map<eth::Address, uint8_t> game_status;
     size_t handled = 0;
     for (WithdrawalRecord& r : proven) {
-        if (handled >= max_per_round) break;
+        if (handled >= max_per_round) {
+            next = 0;
+            break;
+        }
         if (r.proven_at != 0 && now <= r.proven_at + proof_maturity_secs_) {
+            next = std::min(next, r.proven_at + proof_maturity_secs_);
             ++round.waiting;
             continue;
         }
+        next = 0;  // mature: whatever happens below, look again next round
         if (r.proof_game) {
             const eth::Address game = *r.proof_game;
             if (!game_status.count(game)) {
@@ -519,6 +537,9 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
         Status s = move(r, WithdrawalState::proven, sent.error().message);
         if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
     }
+    // Only this thread moves records to proven, and every one moved in this round was in
+    // the scan (next = 0 then), so `next` is complete.
+    next_scan_at_ = next;
     return round;
 }
 

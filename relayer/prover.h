@@ -158,6 +158,10 @@ class Prover {
     Hooks hooks_;
     std::atomic<bool> paused_{false};
     uint64_t proof_maturity_secs_ = 0;
+    // L1 time before which no proven withdrawal can be ready (0: scan them next round):
+    // saves reading every proven record each round while proofs mature (7 days on
+    // mainnet).
+    std::atomic<uint64_t> next_scan_at_{0};
 };
 
 }  // namespace vigil::relayer

@@ -243,6 +243,11 @@ void RelayerService::work(Route& r) {
     }
 }
 
+void RelayerService::wake() {
+    for (auto& r : routes_) r->wake = true;
+    wake_.notify_all();
+}
+
 void RelayerService::request_stop() {
     stopping_ = true;
     wake_.notify_all();
@@ -265,7 +270,7 @@ RelayerService::Route* RelayerService::route(const std::string& name) const {
     return nullptr;
 }
 
-std::vector<RouteStatus> RelayerService::status() const {
+std::vector<RouteStatus> RelayerService::status(bool oldest) const {
     std::vector<RouteStatus> out;
     WithdrawalStore store(store_);
     for (const auto& r : routes_) {
@@ -276,6 +281,7 @@ std::vector<RouteStatus> RelayerService::status() const {
         s.l2 = r->listener->status();
         s.l2_socket_up = r->heads && r->heads->socket_up();
         for (WithdrawalState st : kPending) {
+            if (!oldest) break;
             auto first = store.in_state(s.name, st, 1);
             if (first && !first->empty() &&
                 (!s.oldest_pending_ms || first->front().observed_at_ms < *s.oldest_pending_ms))
@@ -337,19 +343,29 @@ Result<std::optional<WithdrawalRecord>> RelayerService::find(const eth::Hash32& 
 }
 
 Status RelayerService::retry(const eth::Hash32& hash) {
+    // One hash may name a withdrawal on several routes (the message passer's nonce is per
+    // L2): every failed one is queued again.
     WithdrawalStore store(store_);
+    size_t found = 0, requeued = 0;
     for (const auto& r : routes_) {
         VIGIL_TRY(auto rec, store.get(r->config->name, hash));
         if (!rec) continue;
-        if (Status s = r->prover->requeue(hash); !s.ok())
-            return fail(s.error().message,
-                        s.error().code == kWithdrawalChanged ? kNotFailed : s.error().code);
+        ++found;
+        if (rec->state != WithdrawalState::failed) continue;
+        if (Status s = r->prover->requeue(hash); !s.ok()) {
+            if (s.error().code == kWithdrawalChanged) continue;
+            return s;
+        }
+        ++requeued;
         log_.info("withdrawal re-queued by an operator",
                   {{"route", r->config->name}, {"withdrawal", hash.to_hex()}});
         r->wake = true;
-        wake_.notify_all();
-        return Status{};
     }
+    wake_.notify_all();
+    if (requeued > 0) return Status{};
+    if (found > 0)
+        return fail("withdrawal " + hash.to_hex() + " has not failed: nothing to retry",
+                    kNotFailed);
     return fail("no withdrawal " + hash.to_hex() + " on any route", kNoSuchWithdrawal);
 }
 

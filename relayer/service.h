@@ -97,11 +97,15 @@ class RelayerService {
     Status wait();
     bool running() const { return live_ > 0; }
 
-    std::vector<RouteStatus> status() const;
+    // With `oldest`, also the oldest pending withdrawal of each route (a few store reads).
+    std::vector<RouteStatus> status(bool oldest = true) const;
     // Sets the relayer gauges from the routes' counts and oldest pending withdrawals.
     void publish_metrics();
     // /readyz: each route's L2 listener within its chain's lag threshold.
     void add_readiness(core::Readiness& readiness) const;
+
+    // Starts a round on every route now (e.g. new verdicts were committed). Thread-safe.
+    void wake();
 
     // Operator calls (admin API). retry: a failed withdrawal (any route) back to observed,
     // attempts reset. set_paused: see the header comment.

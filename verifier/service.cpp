@@ -136,6 +136,14 @@ Status VerifierService::start() {
             };
             hooks.alarms_committed = [ob]() { ob->notify(); };
         }
+        if (options_.on_commit) {
+            auto inner = std::move(hooks.after_commit);
+            auto outer = options_.on_commit;
+            hooks.after_commit = [inner, outer]() {
+                if (inner) inner();
+                outer();
+            };
+        }
         l.watcher =
             std::make_unique<ProposalWatcher>(rc, *l.l1_rpc, *l.l2_rpc, l.l2->finality, store_,
                                               std::move(hooks), metrics_, log, options_.watcher);

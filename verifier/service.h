@@ -61,6 +61,9 @@ class VerifierService {
         bool judge_only = false;
         // The rollups to follow (by name); empty: every rollup of verifier.rollups.
         std::vector<std::string> only_rollups;
+        // Called (on a listener thread) after each committed batch of a rollup's L1
+        // listener, e.g. to wake the relayer when new verdicts may be in the store.
+        std::function<void()> on_commit;
         // How often games are checked for resolution and bonds (per rollup).
         std::chrono::milliseconds resolve_every{2000};
     };

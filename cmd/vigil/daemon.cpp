@@ -44,6 +44,14 @@ std::unique_ptr<Daemon> Daemon::open(const std::string& name,
     auto d = std::make_unique<Daemon>();
     d->name = name;
     d->config = std::move(cfg).value();
+    // --log-format text|json overrides the config's log.format (humans at a terminal).
+    for (size_t i = 0; i < args.size(); ++i)
+        if (args[i] == "--log-format") {
+            if (i + 1 >= args.size() || !core::parse_log_format(args[i + 1], d->config.log_format)) {
+                std::cerr << name << ": --log-format takes text or json\n";
+                return nullptr;
+            }
+        }
     d->log = std::make_unique<core::Logger>(std::cerr, d->config.log_format, d->config.log_level);
     auto store = core::Store::open(d->config.store_path);
     if (!store) {

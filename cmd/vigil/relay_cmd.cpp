@@ -11,7 +11,7 @@ namespace vigil::cmd {
 namespace {
 
 int relay_usage(std::ostream& out, int code) {
-    out << "usage: vigil relay [run] --config FILE\n"
+    out << "usage: vigil relay [run] --config FILE [--log-format text|json]\n"
            "  Runs the relayer: follows MessagePassed on every route's L2, proves each\n"
            "  withdrawal on L1 against a dispute game this process judged valid, and\n"
            "  finalizes it once the proof matured and the game resolved. The routes' rollups\n"
@@ -27,7 +27,7 @@ int relay_usage(std::ostream& out, int code) {
 }
 
 int run_usage(std::ostream& out, int code) {
-    out << "usage: vigil run --config FILE\n"
+    out << "usage: vigil run --config FILE [--log-format text|json]\n"
            "  Runs everything the config enables: the verifier (every rollup of\n"
            "  verifier.rollups: judge, alarm, challenge, resolve) and the relayer (every route\n"
            "  of relayer.routes), on one store. Stops cleanly on SIGTERM/SIGINT.\n"
@@ -39,7 +39,7 @@ int run_usage(std::ostream& out, int code) {
 bool only_config_args(const std::string& name, const std::vector<std::string>& args,
                       size_t first) {
     for (size_t i = first; i < args.size(); ++i) {
-        if (args[i] == "--config" && i + 1 < args.size()) {
+        if ((args[i] == "--config" || args[i] == "--log-format") && i + 1 < args.size()) {
             ++i;
             continue;
         }

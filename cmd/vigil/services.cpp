@@ -1,5 +1,6 @@
 // run_services: the loop shared by `vigil verify`, `vigil relay` and `vigil run`.
 #include <algorithm>
+#include <atomic>
 #include <optional>
 
 #include "chains/chain_metrics.h"
@@ -33,12 +34,14 @@ int run_services(Daemon& d, const ServiceSet& services) {
         d.log->with("signers"), d.registry);
     std::optional<verifier::VerifierService> verifier;
     std::optional<relayer::RelayerService> relayer;
+    std::atomic<relayer::RelayerService*> relayer_ptr{nullptr};  // once started, for wake-ups
     auto stop_all = [&] {
         if (relayer) relayer->request_stop();
         if (verifier) verifier->request_stop();
     };
     auto wait_all = [&]() -> Status {
         Status first;
+        relayer_ptr = nullptr;
         if (relayer)
             if (Status s = relayer->wait(); !s.ok() && first.ok()) first = s;
         if (verifier)
@@ -55,6 +58,10 @@ int run_services(Daemon& d, const ServiceSet& services) {
                     vo.only_rollups.end())
                     vo.only_rollups.push_back(route.rollup);
         }
+        // New verdicts wake the relayer at once (it proves only against judged games).
+        vo.on_commit = [&relayer_ptr]() {
+            if (auto* r = relayer_ptr.load()) r->wake();
+        };
         verifier.emplace(d.config, *d.store, d.registry, d.log->with("verifier"), signers, vo);
         if (Status s = verifier->start(); !s.ok()) {
             d.log->error("cannot start the verifier", {{"error", s.error().message}});
@@ -74,6 +81,7 @@ int run_services(Daemon& d, const ServiceSet& services) {
             return 1;
         }
         relayer->add_readiness(d.readiness);
+        relayer_ptr = &*relayer;
     }
     // The admin API, on its own address, only when configured.
     auto status_json = [&]() -> std::string {
@@ -143,13 +151,19 @@ int run_services(Daemon& d, const ServiceSet& services) {
     auto running = [&] {
         return (verifier && verifier->running()) || (relayer && relayer->running());
     };
+    std::chrono::steady_clock::time_point last_relayer_publish{};
     auto tick = [&] {
         std::vector<chains::ListenerStatus> listeners;
         if (verifier)
             for (const auto& r : verifier->status()) listeners.push_back(r.l1);
         if (relayer) {
-            for (const auto& r : relayer->status()) listeners.push_back(r.l2);
-            relayer->publish_metrics();
+            for (const auto& r : relayer->status(false)) listeners.push_back(r.l2);
+            // The relayer gauges read the store (oldest pending): every 2 s is enough.
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_relayer_publish >= std::chrono::seconds(2)) {
+                last_relayer_publish = now;
+                relayer->publish_metrics();
+            }
         }
         chain_metrics.publish(listeners);
         signers.poll_balances();

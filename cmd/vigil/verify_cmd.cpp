@@ -23,7 +23,7 @@ constexpr int kExitInvalid = 3;
 constexpr int kExitUnjudged = 2;
 
 int usage(std::ostream& out, int code) {
-    out << "usage: vigil verify [run] --config FILE\n"
+    out << "usage: vigil verify [run] --config FILE [--log-format text|json]\n"
            "  Runs the verifier: follows every rollup of verifier.rollups on L1, judges each\n"
            "  output-root proposal against the root recomputed from proved L2 data, alarms on\n"
            "  invalid ones and (challenge: true) challenges them; resolves games and claims\n"
@@ -46,7 +46,7 @@ int run_verifier(const std::vector<std::string>& args) {
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return usage(std::cout, 0);
     for (size_t i = args[0] == "run" ? 1 : 0; i < args.size(); ++i) {
-        if (args[i] == "--config" && i + 1 < args.size()) {
+        if ((args[i] == "--config" || args[i] == "--log-format") && i + 1 < args.size()) {
             ++i;
             continue;
         }
