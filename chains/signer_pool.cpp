@@ -10,7 +10,8 @@ namespace {
 
 double as_double(const eth::U256& v) {
     double out = 0;
-    for (int i = 3; i >= 0; --i) out = out * 18446744073709551616.0 + static_cast<double>(v.limbs[i]);
+    for (int i = 3; i >= 0; --i)
+        out = out * 18446744073709551616.0 + static_cast<double>(v.limbs[i]);
     return out;
 }
 
@@ -76,8 +77,7 @@ void SignerPool::poll_balances(std::chrono::milliseconds every) {
         {
             std::lock_guard<std::mutex> lock(lane->mu);
             answer = lane->rpc->call(
-                "eth_getBalance",
-                rpc::Json::array({lane->sender->address().to_hex(), "latest"}));
+                "eth_getBalance", rpc::Json::array({lane->sender->address().to_hex(), "latest"}));
         }
         Result<eth::U256> wei = fail("eth_getBalance: the answer is not a hex quantity");
         if (!answer)
@@ -85,9 +85,9 @@ void SignerPool::poll_balances(std::chrono::milliseconds every) {
         else if (answer->is_string())
             wei = eth::U256::from_string(answer->get<std::string>());
         if (!wei) {
-            log_.warn("cannot read the signer's balance",
-                      {{"signer", lane->signer}, {"chain", lane->chain->name},
-                       {"error", wei.error().message}});
+            log_.warn("cannot read the signer's balance", {{"signer", lane->signer},
+                                                           {"chain", lane->chain->name},
+                                                           {"error", wei.error().message}});
             continue;
         }
         if (balance_)
@@ -102,7 +102,8 @@ void SignerPool::poll_balances(std::chrono::milliseconds every) {
                        {"low_balance_wei", lane->low_balance_wei.to_dec()}});
         else if (!low && lane->low)
             log_.info("signer balance is back above its threshold",
-                      {{"signer", lane->signer}, {"chain", lane->chain->name},
+                      {{"signer", lane->signer},
+                       {"chain", lane->chain->name},
                        {"balance_wei", wei->to_dec()}});
         lane->low = low;
     }

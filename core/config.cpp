@@ -247,7 +247,8 @@ Result<SignerConfig> parse_signer(const Reader& r, const YAML::Node& node, const
     if (node["low_balance_eth"]) {
         VIGIL_TRY(std::string text, r.string(node["low_balance_eth"], path + ".low_balance_eth"));
         auto wei = ether_to_wei(text);
-        if (!wei) return r.error(node["low_balance_eth"], path + ".low_balance_eth", wei.error().message);
+        if (!wei)
+            return r.error(node["low_balance_eth"], path + ".low_balance_eth", wei.error().message);
         s.low_balance_wei = *wei;
     }
     if (node["dev"]) {

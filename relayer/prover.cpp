@@ -44,7 +44,8 @@ std::optional<std::string> policy_refusal(const core::RoutePolicy& policy,
         return "policy: target " + tx.target.to_checksum_hex() + " is denied";
     if (!policy.allow_targets.empty() && !listed(policy.allow_targets, tx.target))
         return "policy: target " + tx.target.to_checksum_hex() + " is not in allow_targets";
-    if (policy.max_gas_limit && (!tx.gas_limit.fits_u64() || tx.gas_limit.low64() > *policy.max_gas_limit))
+    if (policy.max_gas_limit &&
+        (!tx.gas_limit.fits_u64() || tx.gas_limit.low64() > *policy.max_gas_limit))
         return "policy: gas limit " + tx.gas_limit.to_dec() + " exceeds max_gas_limit " +
                std::to_string(*policy.max_gas_limit);
     return std::nullopt;
@@ -206,7 +207,8 @@ Result<std::optional<std::string>> Prover::game_unusable(const eth::Address& gam
     VIGIL_TRY(eth::U256 blacklisted,
               portal_uint("disputeGameBlacklist(address)", {Value::address(game)}));
     if (!blacklisted.is_zero())
-        return std::optional<std::string>("game " + game.to_hex() + " is blacklisted by the portal");
+        return std::optional<std::string>("game " + game.to_hex() +
+                                          " is blacklisted by the portal");
     VIGIL_TRY(eth::U256 respected, portal_uint("respectedGameType()", {}));
     if (respected != eth::U256(game_type))
         return std::optional<std::string>("game " + game.to_hex() + " is of type " +
@@ -222,16 +224,16 @@ Result<std::optional<std::string>> Prover::game_unusable(const eth::Address& gam
 
 Result<std::optional<Prover::GameChoice>> Prover::choose_game() {
     VIGIL_TRY(auto candidates, verdicts_.valid_games(route_.rollup, 8));
-    VIGIL_TRY(rpc::Json head, l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+    VIGIL_TRY(rpc::Json head,
+              l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
     VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
     for (auto& v : candidates) {
         if (!v.computed) continue;
         VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, v.proposal.game));
-        VIGIL_TRY(auto why, game_unusable(v.proposal.game, info.game_type, info.status,
-                                          info.created_at));
+        VIGIL_TRY(auto why,
+                  game_unusable(v.proposal.game, info.game_type, info.status, info.created_at));
         if (why) {
-            log_.debug("valid game not usable for proofs",
-                       {{"route", route_.name}, {"why", *why}});
+            log_.debug("valid game not usable for proofs", {{"route", route_.name}, {"why", *why}});
             continue;
         }
         // The portal only finalizes a proof made strictly after the game's creation second.
@@ -281,6 +283,29 @@ Result<eth::Bytes> Prover::prove_calldata(const WithdrawalRecord& r,
              Value::array(std::move(nodes))}));
 }
 
+// A send the sender refused: back to `back` to be tried again next round, or failed once
+// the node said "would revert" max_attempts times (retrying the same call cannot help).
+Status Prover::not_sent(WithdrawalRecord& r, const Error& why, const char* call,
+                        WithdrawalState back, size_t& failed) {
+    const bool reverts = why.code == chains::kWouldRevert;
+    if (reverts) ++r.attempts;
+    Status s;
+    if (reverts && r.attempts >= route_.max_attempts) {
+        s = move(r, WithdrawalState::failed,
+                 std::string(call) + " would revert (" + std::to_string(r.attempts) +
+                     " attempts): " + why.message);
+        if (s.ok()) ++failed;
+    } else {
+        log_.warn("not sent yet", {{"route", route_.name},
+                                   {"withdrawal", r.hash.to_hex()},
+                                   {"call", call},
+                                   {"error", why.message}});
+        s = move(r, back, why.message);
+    }
+    if (!s.ok() && s.error().code != kWithdrawalChanged) return s;
+    return Status{};
+}
+
 // Follows the withdrawals in `state` (proving or finalizing) to their transaction's end.
 Status Prover::follow(WithdrawalState state, const char* kind, size_t max, size_t& done,
                       size_t& failed) {
@@ -310,9 +335,11 @@ Status Prover::follow(WithdrawalState state, const char* kind, size_t max, size_
         } else if (tx->state == chains::TxRecord::State::reverted) {
             if (hooks_.tx_final) hooks_.tx_final(kind, *tx);
             s = move(r, WithdrawalState::failed,
-                     std::string(proving ? "proveWithdrawalTransaction" : "finalizeWithdrawalTransaction") +
+                     std::string(proving ? "proveWithdrawalTransaction"
+                                         : "finalizeWithdrawalTransaction") +
                          " reverted in L1 block " + std::to_string(tx->block) + " (tx " +
-                         (tx->included_hash ? tx->included_hash->to_hex() : std::string("?")) + ")");
+                         (tx->included_hash ? tx->included_hash->to_hex() : std::string("?")) +
+                         ")");
             if (s.ok()) ++failed;
         }
         if (!s.ok() && s.error().code != kWithdrawalChanged) return s;
@@ -324,8 +351,8 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
     ProveRound round;
     // Follow what is in flight first (also after a restart, and while paused).
     if (auto polled = sender_.poll(); !polled) return polled.error();
-    VIGIL_CHECK(follow(WithdrawalState::proving, "prove", max_per_round, round.proven,
-                       round.failed));
+    VIGIL_CHECK(
+        follow(WithdrawalState::proving, "prove", max_per_round, round.proven, round.failed));
     if (paused_) return round;
 
     std::vector<WithdrawalRecord> pending;
@@ -402,21 +429,8 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
         // Not sent: back to provable (the proving record above names a game whose id the
         // sender never saw, which follow() would also undo after a crash).
         r.proof_game = old_game;
-        const bool reverts = sent.error().code == chains::kWouldRevert;
-        if (reverts) ++r.attempts;
-        if (reverts && r.attempts >= route_.max_attempts) {
-            Status s = move(r, WithdrawalState::failed,
-                            "proveWithdrawalTransaction would revert (" +
-                                std::to_string(r.attempts) + " attempts): " + sent.error().message);
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.failed;
-            continue;
-        }
-        log_.warn("prove not sent yet", {{"route", route_.name},
-                                         {"withdrawal", r.hash.to_hex()},
-                                         {"error", sent.error().message}});
-        Status s = move(r, WithdrawalState::provable, sent.error().message);
-        if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+        VIGIL_CHECK(not_sent(r, sent.error(), "proveWithdrawalTransaction",
+                             WithdrawalState::provable, round.failed));
     }
     return round;
 }
@@ -431,7 +445,8 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
     // Matured proofs only (a local filter; checkWithdrawal below is the real gate). The
     // window is wide so that a few withdrawals waiting on a slow game do not hold up the
     // rest; the reads it costs are local.
-    VIGIL_TRY(rpc::Json head, l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
+    VIGIL_TRY(rpc::Json head,
+              l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
     VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
     if (now <= next_scan_at_.load()) return round;  // nothing can be ready yet
     constexpr size_t kScan = 4096;
@@ -521,21 +536,8 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
             ++round.sent;
             continue;
         }
-        const bool reverts = sent.error().code == chains::kWouldRevert;
-        if (reverts) ++r.attempts;
-        if (reverts && r.attempts >= route_.max_attempts) {
-            Status s = move(r, WithdrawalState::failed,
-                            "finalizeWithdrawalTransaction would revert (" +
-                                std::to_string(r.attempts) + " attempts): " + sent.error().message);
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.failed;
-            continue;
-        }
-        log_.warn("finalize not sent yet", {{"route", route_.name},
-                                            {"withdrawal", r.hash.to_hex()},
-                                            {"error", sent.error().message}});
-        Status s = move(r, WithdrawalState::proven, sent.error().message);
-        if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+        VIGIL_CHECK(not_sent(r, sent.error(), "finalizeWithdrawalTransaction",
+                             WithdrawalState::proven, round.failed));
     }
     // Only this thread moves records to proven, and every one moved in this round was in
     // the scan (next = 0 then), so `next` is complete.

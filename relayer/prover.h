@@ -19,11 +19,11 @@
 //    across restarts). A send the node says would revert is retried up to
 //    `max_attempts` rounds, then failed.
 // finalize() (the second half): proven withdrawals whose proof matured (a local filter:
-// the proof's L1 time plus the portal's proofMaturityDelaySeconds, against the L1 head) and whose game resolved DEFENDER_WINS are
-// checked with the portal's own checkWithdrawal view and, unless already finalized on
-// L1, sent finalizeWithdrawalTransaction with the id "finalize/<route>/<hash>"; a game
-// lost or blacklisted meanwhile sends them back to provable (re-proved against a newer
-// valid game, under a new id).
+// the proof's L1 time plus the portal's proofMaturityDelaySeconds, against the L1 head) and whose
+// game resolved DEFENDER_WINS are checked with the portal's own checkWithdrawal view and, unless
+// already finalized on L1, sent finalizeWithdrawalTransaction with the id
+// "finalize/<route>/<hash>"; a game lost or blacklisted meanwhile sends them back to provable
+// (re-proved against a newer valid game, under a new id).
 //
 // Every state change is one synced batch (record + index + counts) under the route's
 // ledger lock, after re-reading the record: a record moved or erased meanwhile (an L2
@@ -127,6 +127,8 @@ class Prover {
     Result<std::optional<std::string>> game_unusable(const eth::Address& game, uint32_t game_type,
                                                      uint8_t status, uint64_t created_at);
     Status move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason = {});
+    Status not_sent(WithdrawalRecord& r, const Error& why, const char* call, WithdrawalState back,
+                    size_t& failed);
     Status follow(WithdrawalState state, const char* kind, size_t max, size_t& done,
                   size_t& failed);
     // provenWithdrawals(hash, our signer): the game and L1 time of our proof (time 0: none).

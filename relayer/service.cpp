@@ -145,17 +145,18 @@ Status RelayerService::start() {
             const std::string name = rc.name;
             hooks.moved = [m, name](WithdrawalState from, WithdrawalState, double seconds) {
                 static const prometheus::Histogram::BucketBoundaries buckets = {
-                    1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600,
-                    7 * 24 * 3600};
+                    1,   2,   5,    10,   30,       60,        120,
+                    300, 600, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600};
                 m->state_seconds.Add({{"route", name}, {"state", state_name(from)}}, buckets)
                     .Observe(seconds);
             };
             hooks.tx_final = [m, name](const char* kind, const chains::TxRecord& tx) {
                 m->fees.Add({{"route", name}, {"kind", kind}})
                     .Increment(wei_double(tx.effective_gas_price * eth::U256(tx.gas_used)));
-                m->txs.Add({{"route", name},
-                            {"kind", kind},
-                            {"outcome", chains::tx_state_name(tx.state)}})
+                m->txs
+                    .Add({{"route", name},
+                          {"kind", kind},
+                          {"outcome", chains::tx_state_name(tx.state)}})
                     .Increment();
             };
         }
@@ -167,26 +168,28 @@ Status RelayerService::start() {
             VIGIL_CHECK(r.prover->start());
         }
         r.prover->set_paused(rc.policy.paused || r.operator_paused);
-        r.observer = std::make_unique<WithdrawalObserver>(rc.name, store_, log, system_ms, r.ledger);
+        r.observer =
+            std::make_unique<WithdrawalObserver>(rc.name, store_, log, system_ms, r.ledger);
         VIGIL_CHECK(r.observer->start());
         Route* rp = &r;
         r.observer->set_notify([this, rp]() {
             rp->wake = true;
             wake_.notify_all();
         });
-        r.listener = std::make_unique<chains::Listener>(*r.l2, "relayer/" + rc.name,
-                                                        WithdrawalObserver::filter(), *r.l2_rpc,
-                                                        store_, *r.observer, log.with("listener", r.l2->name));
+        r.listener = std::make_unique<chains::Listener>(
+            *r.l2, "relayer/" + rc.name, WithdrawalObserver::filter(), *r.l2_rpc, store_,
+            *r.observer, log.with("listener", r.l2->name));
         if (Status s = r.listener->start(); !s.ok())
             return fail("route " + rc.name + ": " + s.error().message, s.error().code);
         const RouteCounts c = r.prover->counts();
-        log.info("route ready",
-                 {{"l2", r.l2->name},
-                  {"portal", rc.optimism_portal.to_hex()},
-                  {"signer", rc.signer},
-                  {"paused", rc.policy.paused || r.operator_paused.load()},
-                  {"pending", c.total() - c.by_state[static_cast<size_t>(WithdrawalState::finalized)] -
-                                  c.by_state[static_cast<size_t>(WithdrawalState::failed)]}});
+        log.info(
+            "route ready",
+            {{"l2", r.l2->name},
+             {"portal", rc.optimism_portal.to_hex()},
+             {"signer", rc.signer},
+             {"paused", rc.policy.paused || r.operator_paused.load()},
+             {"pending", c.total() - c.by_state[static_cast<size_t>(WithdrawalState::finalized)] -
+                             c.by_state[static_cast<size_t>(WithdrawalState::failed)]}});
         routes_.push_back(std::move(route));
     }
     for (auto& route : routes_) {

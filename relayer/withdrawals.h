@@ -60,7 +60,7 @@ struct WithdrawalRecord {
     std::optional<eth::Address> proof_game;  // the game proved against (proving onwards)
     uint64_t proof_game_index = 0;
     uint64_t proven_at = 0;  // L1 timestamp of our proof (portal's provenWithdrawals), seconds
-    std::string reason;  // why failed (or why waiting)
+    std::string reason;      // why failed (or why waiting)
     uint32_t attempts = 0;
     int64_t observed_at_ms = 0;
     int64_t updated_at_ms = 0;

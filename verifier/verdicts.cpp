@@ -141,7 +141,7 @@ Result<Verdict> VerdictStore::verdict(std::string_view rollup, const eth::Addres
 }
 
 Result<std::vector<VerdictRecord>> VerdictStore::valid_games(std::string_view rollup,
-                                                            size_t limit) const {
+                                                             size_t limit) const {
     std::vector<eth::Address> games;
     const std::string prefix = "valid/" + std::string(rollup) + "/";
     std::optional<Error> bad;

@@ -9,7 +9,6 @@
 // the demo was interrupted and Vigil stopped cleanly), 1 otherwise.
 #include "cmd/vigil-devnet/demo.h"
 
-#include <curl/curl.h>
 #include <signal.h>
 
 #include <atomic>
@@ -24,6 +23,7 @@
 
 #include "chains/eth/abi.h"
 #include "tests/support/devnet.h"
+#include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "verifier/game.h"
 
@@ -38,40 +38,8 @@ std::atomic<bool> g_interrupted{false};
 
 void on_signal(int) { g_interrupted = true; }
 
-size_t append_body(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
-
-// GET http://127.0.0.1:port/path; empty on failure. `status` gets the HTTP code.
-std::string http_get(uint16_t port, const std::string& path, long* status = nullptr) {
-    std::string out;
-    CURL* c = curl_easy_init();
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    if (status) *status = code;
-    return code == 0 ? std::string() : out;
-}
-
-// The sum of every sample of `name` whose labels contain `filter`.
-double metric(const std::string& page, const std::string& name, const std::string& filter = "") {
-    double sum = 0;
-    std::istringstream in(page);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(name, 0) != 0) continue;
-        const char next = line.size() > name.size() ? line[name.size()] : '\0';
-        if (next != '{' && next != ' ') continue;
-        if (!filter.empty() && line.find(filter) == std::string::npos) continue;
-        sum += std::atof(line.c_str() + line.rfind(' ') + 1);
-    }
-    return sum;
-}
+using testing::http_get;
+using testing::metric_sum;
 
 struct Progress {
     double proved = 0, finalized = 0, failed = 0;
@@ -83,14 +51,14 @@ Progress read_progress(uint16_t port) {
     Progress p;
     const std::string page = http_get(port, "/metrics");
     for (const char* s : {"proven", "finalizing", "finalized"})
-        p.proved += metric(page, "vigil_relayer_messages", "state=\"" + std::string(s) + "\"");
-    p.finalized = metric(page, "vigil_relayer_messages", "state=\"finalized\"");
-    p.failed = metric(page, "vigil_relayer_messages", "state=\"failed\"");
-    p.valid = metric(page, "vigil_verifier_verdicts", "verdict=\"valid\"");
-    p.invalid = metric(page, "vigil_verifier_verdicts", "verdict=\"invalid\"");
+        p.proved += metric_sum(page, "vigil_relayer_messages", "state=\"" + std::string(s) + "\"");
+    p.finalized = metric_sum(page, "vigil_relayer_messages", "state=\"finalized\"");
+    p.failed = metric_sum(page, "vigil_relayer_messages", "state=\"failed\"");
+    p.valid = metric_sum(page, "vigil_verifier_verdicts", "verdict=\"valid\"");
+    p.invalid = metric_sum(page, "vigil_verifier_verdicts", "verdict=\"invalid\"");
     for (const char* chain : {"l1", "op-a", "op-b"}) {
         const double h =
-            metric(page, "vigil_chain_head_block", "chain=\"" + std::string(chain) + "\"");
+            metric_sum(page, "vigil_chain_head_block", "chain=\"" + std::string(chain) + "\"");
         p.heads += std::string(p.heads.empty() ? "" : " ") + chain + "#" +
                    std::to_string(static_cast<uint64_t>(h));
     }
@@ -142,8 +110,8 @@ int run(const Options& o) {
     const uint16_t metrics_port = testing::free_tcp_port();
     const auto config = o.dir / "vigil.yaml";
     std::ofstream(o.dir / "devnet.json") << info.to_json();
-    std::ofstream(config) << info.vigil_yaml("store",
-                                             "127.0.0.1:" + std::to_string(metrics_port), 2);
+    std::ofstream(config) << info.vigil_yaml("store", "127.0.0.1:" + std::to_string(metrics_port),
+                                             2);
     std::map<std::string, std::string> env;
     env[testing::signer_key_env("relayer")] = info.keys.relayer;
     env[testing::signer_key_env("challenger")] = info.keys.challenger;
@@ -169,8 +137,7 @@ int run(const Options& o) {
                   << "\n";
         return 1;
     }
-    say("vigil is ready: metrics on http://127.0.0.1:" + std::to_string(metrics_port) +
-        "/metrics");
+    say("vigil is ready: metrics on http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
 
     // Traffic for the first part of the run, so that the last withdrawals can still be
     // proved, their game resolve (20 s clock) and the proofs mature before the end.
@@ -248,7 +215,8 @@ int run(const Options& o) {
         }
         std::this_thread::sleep_for(milliseconds(250));
     }
-    say(g_interrupted ? "interrupted: stopping vigil (SIGTERM) ..." : "stopping vigil (SIGTERM) ...");
+    say(g_interrupted ? "interrupted: stopping vigil (SIGTERM) ..."
+                      : "stopping vigil (SIGTERM) ...");
     const Progress last = read_progress(metrics_port);
     // Ctrl-C in a terminal reaches vigil too (same process group), and a second signal
     // would make it exit at once: give it a moment to stop on its own first.
@@ -274,7 +242,7 @@ int run(const Options& o) {
               << " invalid (" << valid_proposals << " valid and " << (invalid ? 1 : 0)
               << " invalid proposed)\n"
               << "  invalid root:           "
-              << (!invalid    ? std::string("not proposed (the demo ended early)")
+              << (!invalid     ? std::string("not proposed (the demo ended early)")
                   : challenged ? "caught and challenged on L1 (game " + invalid->game.to_hex() + ")"
                   : !checked   ? std::string("not checked (the chains stopped with Ctrl-C)")
                                : std::string("NOT challenged"))

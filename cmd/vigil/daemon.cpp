@@ -47,7 +47,8 @@ std::unique_ptr<Daemon> Daemon::open(const std::string& name,
     // --log-format text|json overrides the config's log.format (humans at a terminal).
     for (size_t i = 0; i < args.size(); ++i)
         if (args[i] == "--log-format") {
-            if (i + 1 >= args.size() || !core::parse_log_format(args[i + 1], d->config.log_format)) {
+            if (i + 1 >= args.size() ||
+                !core::parse_log_format(args[i + 1], d->config.log_format)) {
                 std::cerr << name << ": --log-format takes text or json\n";
                 return nullptr;
             }

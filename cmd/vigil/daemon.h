@@ -49,10 +49,10 @@ struct Daemon {
 
 // Which services a daemon command runs (all on the daemon's one store and signer pool).
 struct ServiceSet {
-    bool verifier = false;       // the verifier for every rollup (with challenges and alarms)
-    bool relayer = false;        // the relayer for every route
-    bool judge_routes = false;   // with relayer and no verifier: judge the routes' rollups
-                                 // (verdicts only: no challenges, alarms or resolutions)
+    bool verifier = false;      // the verifier for every rollup (with challenges and alarms)
+    bool relayer = false;       // the relayer for every route
+    bool judge_routes = false;  // with relayer and no verifier: judge the routes' rollups
+                                // (verdicts only: no challenges, alarms or resolutions)
 };
 
 // Runs `services` until a signal or a fatal error; the process exit code (0 stopped,

@@ -36,8 +36,7 @@ int run_usage(std::ostream& out, int code) {
 }
 
 // Accepts only --config FILE (after an optional leading word `skip`).
-bool only_config_args(const std::string& name, const std::vector<std::string>& args,
-                      size_t first) {
+bool only_config_args(const std::string& name, const std::vector<std::string>& args, size_t first) {
     for (size_t i = first; i < args.size(); ++i) {
         if ((args[i] == "--config" || args[i] == "--log-format") && i + 1 < args.size()) {
             ++i;
@@ -52,8 +51,8 @@ bool only_config_args(const std::string& name, const std::vector<std::string>& a
 }  // namespace
 
 int run_relay(const std::vector<std::string>& args) {
-    if (!args.empty() && (args[0] == "retry" || args[0] == "pause" || args[0] == "resume" ||
-                          args[0] == "list"))
+    if (!args.empty() &&
+        (args[0] == "retry" || args[0] == "pause" || args[0] == "resume" || args[0] == "list"))
         return run_relay_admin(args);
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return relay_usage(std::cout, 0);

@@ -5,12 +5,12 @@
 
 #include "chains/chain_metrics.h"
 #include "chains/rpc/json_fields.h"
-#include "cmd/vigil/admin_backend.h"
-#include "core/admin_api.h"
-#include "core/version.h"
 #include "chains/signer.h"
 #include "chains/signer_pool.h"
+#include "cmd/vigil/admin_backend.h"
 #include "cmd/vigil/daemon.h"
+#include "core/admin_api.h"
+#include "core/version.h"
 #include "relayer/service.h"
 #include "verifier/service.h"
 
@@ -113,7 +113,8 @@ int run_services(Daemon& d, const ServiceSet& services) {
                                {"counts", std::move(counts)},
                                {"l2", listener_json(r.l2)}};
                 if (r.oldest_pending_ms)
-                    j["oldest_pending_seconds"] = std::max<int64_t>(0, now - *r.oldest_pending_ms) / 1000;
+                    j["oldest_pending_seconds"] =
+                        std::max<int64_t>(0, now - *r.oldest_pending_ms) / 1000;
                 if (!r.last_error.empty()) j["last_error"] = r.last_error;
                 routes.push_back(std::move(j));
             }
@@ -125,9 +126,8 @@ int run_services(Daemon& d, const ServiceSet& services) {
     core::AdminApi admin_api(admin_backend, d.log->with("admin"));
     core::HttpServer admin_http;
     if (d.config.admin_listen) {
-        Status s = d.config.admin_token_file
-                       ? admin_api.load_token(*d.config.admin_token_file)
-                       : Status(fail("admin.listen needs admin.token_file"));
+        Status s = d.config.admin_token_file ? admin_api.load_token(*d.config.admin_token_file)
+                                             : Status(fail("admin.listen needs admin.token_file"));
         if (s.ok()) {
             admin_api.install(admin_http);
             s = admin_http.start(*d.config.admin_listen);
@@ -168,7 +168,8 @@ int run_services(Daemon& d, const ServiceSet& services) {
         chain_metrics.publish(listeners);
         signers.poll_balances();
     };
-    d.wait(stop_all, [&] { return !running(); }, tick);
+    d.wait(
+        stop_all, [&] { return !running(); }, tick);
     stop_all();
     Status s = wait_all();
     admin_http.stop();

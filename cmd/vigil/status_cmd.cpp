@@ -6,10 +6,10 @@
 
 #include "chains/listener.h"
 #include "chains/rpc/http_client.h"
+#include "cmd/vigil/admin_client.h"
 #include "cmd/vigil/commands.h"
 #include "core/config.h"
 #include "core/store.h"
-#include "cmd/vigil/admin_client.h"
 #include "relayer/withdrawals.h"
 #include "verifier/watcher.h"
 
@@ -275,8 +275,7 @@ int run_status(const std::vector<std::string>& args) {
                 std::cout << "  FAILED " << w.hash.to_hex() << ": " << w.reason
                           << " (vigil relay retry --withdrawal " << w.hash.to_hex() << ")\n";
         }
-        if (daemon_status)
-            std::cout << "daemon (admin API): " << daemon_status->dump() << "\n";
+        if (daemon_status) std::cout << "daemon (admin API): " << daemon_status->dump() << "\n";
     }
     return all_ok ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 // The relayer (`vigil run`: verifier and relayer in one process) on a real devnet: an L1
 // and two L2 Anvil chains mining every second, 200 withdrawals (data from 0 to 10 KiB)
 // across both L2s, valid and invalid proposals, and the daemon SIGKILLed five times at
-// random moments meanwhile (then stopped once with SIGTERM and started again). Judged from the outside, as the chains see it:
+// random moments meanwhile (then stopped once with SIGTERM and started again). Judged from the
+// outside, as the chains see it:
 //  - every withdrawal is finalized, exactly one WithdrawalFinalized each (success);
 //  - exactly one WithdrawalProven per (withdrawal, game), and every game proved against
 //    is one the test proposed valid;
@@ -10,7 +11,6 @@
 //  - no transaction of the relayer's key reverted, and it sent nothing but those proofs
 //    and finalizations;
 //  - the persisted counts survive the kills: the metrics say 100 finalized per route.
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -30,6 +30,7 @@
 #include "chains/eth/opstack.h"
 #include "chains/rpc/json_fields.h"
 #include "tests/support/devnet.h"
+#include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -51,31 +52,8 @@ struct Sent {
     uint64_t l2_block = 0;
 };
 
-size_t append_body(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
-
-std::string http_get(uint16_t port, const std::string& path) {
-    std::string out;
-    CURL* c = curl_easy_init();
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    if (curl_easy_perform(c) != CURLE_OK) out.clear();
-    curl_easy_cleanup(c);
-    return out;
-}
-
-// The value of the sample `name{labels}` (labels as printed), or -1.
-double sample(const std::string& page, const std::string& name_and_labels) {
-    const auto at = page.find("\n" + name_and_labels + " ");
-    if (at == std::string::npos) return -1;
-    const auto start = at + name_and_labels.size() + 2;
-    return std::stod(page.substr(start, page.find('\n', start) - start));
-}
+using testing::http_get;
+using testing::metric_sum;
 
 struct Rig {
     testing::TempDir dir;
@@ -137,8 +115,8 @@ struct Rig {
         auto user = client->key("user");
         EXPECT_TRUE(user.ok());
         const testing::DevnetL2* chain = devnet->info().l2(l2);
-        auto nonce_json = client->rpc(l2)->call(
-            "eth_getTransactionCount", json::array({user->address().to_hex(), "pending"}));
+        auto nonce_json = client->rpc(l2)->call("eth_getTransactionCount",
+                                                json::array({user->address().to_hex(), "pending"}));
         EXPECT_TRUE(nonce_json.ok());
         auto nonce = eth::parse_quantity(nonce_json->get<std::string>());
         EXPECT_TRUE(nonce.ok());
@@ -151,9 +129,9 @@ struct Rig {
             eth::Bytes data(size);
             for (size_t j = 0; j < size; ++j) data[j] = static_cast<uint8_t>(n * 13 + j * 7 + 1);
             auto call = eth::abi::encode_call(
-                sig, Value::tuple({Value::address(user->address()),
-                                   Value::uint(eth::U256(100'000 + 16 * size)),
-                                   Value::bytes(data)}));
+                sig,
+                Value::tuple({Value::address(user->address()),
+                              Value::uint(eth::U256(100'000 + 16 * size)), Value::bytes(data)}));
             EXPECT_TRUE(call.ok());
             auto tx = client->submit(l2, *user, chain->message_passer, *call, eth::U256(),
                                      *nonce + i, 250'000 + 64 * size);
@@ -310,18 +288,19 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     std::string page;
     for (int i = 0; i < 120; ++i) {
         page = http_get(rig.metrics_port, "/metrics");
-        if (sample(page, "vigil_relayer_messages{route=\"op-a\",state=\"finalized\"}") ==
+        if (metric_sum(page, "vigil_relayer_messages", "route=\"op-a\",state=\"finalized\"") ==
                 kPerL2 &&
-            sample(page, "vigil_relayer_messages{route=\"op-b\",state=\"finalized\"}") ==
+            metric_sum(page, "vigil_relayer_messages", "route=\"op-b\",state=\"finalized\"") ==
                 kPerL2)
             break;
         std::this_thread::sleep_for(milliseconds(250));
     }
     for (const auto& l2 : l2s) {
-        EXPECT_EQ(sample(page, "vigil_relayer_messages{route=\"" + l2 + "\",state=\"finalized\"}"),
-                  static_cast<double>(kPerL2))
+        EXPECT_EQ(
+            metric_sum(page, "vigil_relayer_messages", "route=\"" + l2 + "\",state=\"finalized\""),
+            static_cast<double>(kPerL2))
             << page;
-        EXPECT_EQ(sample(page, "vigil_relayer_queue_depth{route=\"" + l2 + "\"}"), 0.0)
+        EXPECT_EQ(metric_sum(page, "vigil_relayer_queue_depth", "route=\"" + l2 + "\""), 0.0)
             << [&] {
                    std::string lines;
                    std::istringstream in(page);
@@ -329,8 +308,9 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
                        if (line.rfind("vigil_relayer_messages", 0) == 0) lines += line + "\n";
                    return lines;
                }();
-        EXPECT_EQ(sample(page, "vigil_relayer_messages{route=\"" + l2 + "\",state=\"failed\"}"),
-                  0.0);
+        EXPECT_EQ(
+            metric_sum(page, "vigil_relayer_messages", "route=\"" + l2 + "\",state=\"failed\""),
+            0.0);
     }
     {
         std::lock_guard<std::mutex> lock(rig.mu);
@@ -339,9 +319,8 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     }
 
     // `vigil status` (the daemon stopped, the store free) lists the routes' counts.
-    auto status = testing::run_command(
-        {std::string(VIGIL_BINARY_DIR) + "/vigil", "status", "--config", rig.config.string(),
-         "--json"});
+    auto status = testing::run_command({std::string(VIGIL_BINARY_DIR) + "/vigil", "status",
+                                        "--config", rig.config.string(), "--json"});
     ASSERT_TRUE(status.ok()) << status.error().message;
     auto report = json::parse(status->out, nullptr, false);
     ASSERT_TRUE(report.is_object()) << status->combined();
@@ -369,12 +348,13 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
         const auto portal = rig.devnet->info().l2(l2)->optimism_portal;
         auto logs = l1->call(
             "eth_getLogs",
-            json::array({{{"address", portal.to_hex()},
-                          {"fromBlock", "0x0"},
-                          {"toBlock", "latest"},
-                          {"topics", json::array({json::array(
-                                         {topic("WithdrawalProven(bytes32,address,address)").to_hex(),
-                                          topic("WithdrawalFinalized(bytes32,bool)").to_hex()})})}}}));
+            json::array(
+                {{{"address", portal.to_hex()},
+                  {"fromBlock", "0x0"},
+                  {"toBlock", "latest"},
+                  {"topics", json::array({json::array(
+                                 {topic("WithdrawalProven(bytes32,address,address)").to_hex(),
+                                  topic("WithdrawalFinalized(bytes32,bool)").to_hex()})})}}}));
         ASSERT_TRUE(logs.ok()) << logs.error().message;
         for (const auto& log : *logs) {
             auto t0 = eth::Hash32::from_hex(log["topics"][0].get<std::string>());
@@ -412,15 +392,14 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     ASSERT_TRUE(head.ok());
     size_t relayer_txs = 0;
     for (uint64_t b = 0; b <= *head; ++b) {
-        auto block =
-            l1->call("eth_getBlockByNumber", json::array({eth::to_quantity(b), true}));
+        auto block = l1->call("eth_getBlockByNumber", json::array({eth::to_quantity(b), true}));
         ASSERT_TRUE(block.ok());
         for (const auto& tx : (*block)["transactions"]) {
             auto from = eth::Address::from_hex(tx["from"].get<std::string>());
             if (!from.ok() || *from != relayer->address()) continue;
             ++relayer_txs;
-            auto receipt = l1->call("eth_getTransactionReceipt",
-                                    json::array({tx["hash"].get<std::string>()}));
+            auto receipt =
+                l1->call("eth_getTransactionReceipt", json::array({tx["hash"].get<std::string>()}));
             ASSERT_TRUE(receipt.ok());
             EXPECT_EQ((*receipt)["status"].get<std::string>(), "0x1")
                 << "relayer transaction " << tx["hash"].get<std::string>() << " reverted";

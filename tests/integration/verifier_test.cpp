@@ -22,6 +22,7 @@
 #include "core/http_server.h"
 #include "tests/support/devnet.h"
 #include "tests/support/fault_proxy.h"
+#include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -60,39 +61,8 @@ struct WebhookReceiver {
     }
 };
 
-// Sums every sample of `name` (all label sets) in a Prometheus text page.
-double metric_sum(const std::string& page, const std::string& name,
-                  const std::string& label_filter = "") {
-    double sum = 0;
-    std::istringstream in(page);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(name, 0) != 0) continue;
-        const char next = line.size() > name.size() ? line[name.size()] : '\0';
-        if (next != '{' && next != ' ') continue;
-        if (!label_filter.empty() && line.find(label_filter) == std::string::npos) continue;
-        sum += std::stod(line.substr(line.rfind(' ') + 1));
-    }
-    return sum;
-}
-
-size_t append_body(char* data, size_t size, size_t n, void* out) {
-    static_cast<std::string*>(out)->append(data, size * n);
-    return size * n;
-}
-
-std::string http_get(uint16_t port, const std::string& path) {
-    std::string out;
-    CURL* c = curl_easy_init();
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    if (curl_easy_perform(c) != CURLE_OK) out.clear();
-    curl_easy_cleanup(c);
-    return out;
-}
+using testing::http_get;
+using testing::metric_sum;
 
 // Everything a verifier run needs: the devnet, a client of it, a config, the process.
 struct Rig {
