@@ -54,6 +54,10 @@ void add_operational_routes(HttpServer& server, std::shared_ptr<prometheus::Regi
         return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                             render_metrics(*registry)};
     });
+    add_health_routes(server, readiness);
+}
+
+void add_health_routes(HttpServer& server, const Readiness& readiness) {
     server.route("/healthz", [](const HttpRequest&) { return HttpResponse::text(200, "ok\n"); });
     server.route("/readyz", [&readiness](const HttpRequest&) {
         auto [ready, body] = readiness.evaluate();

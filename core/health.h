@@ -32,6 +32,10 @@ class Readiness {
     std::map<std::string, Check> checks_;
 };
 
+// Adds /healthz and /readyz to `server` (also served on the admin address). `readiness`
+// must outlive it.
+void add_health_routes(HttpServer& server, const Readiness& readiness);
+
 // Adds /metrics, /healthz and /readyz to `server`. `registry` and `readiness` must
 // outlive it.
 void add_operational_routes(HttpServer& server, std::shared_ptr<prometheus::Registry> registry,

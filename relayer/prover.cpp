@@ -76,6 +76,7 @@ Status Prover::start() {
             ledger_->loaded = true;
         }
     }
+    VIGIL_CHECK(verdicts_.ensure_valid_index(route_.rollup));
     auto delay = portal_uint("proofMaturityDelaySeconds()", {});
     if (!delay)
         return fail("route " + route_.name + ": the portal " + route_.portal.to_hex() +

@@ -166,6 +166,29 @@ Result<std::vector<VerdictRecord>> VerdictStore::valid_games(std::string_view ro
     return out;
 }
 
+Status VerdictStore::ensure_valid_index(std::string_view rollup) const {
+    const std::string marker = "valid-indexed/" + std::string(rollup);
+    VIGIL_TRY(auto done, store_.get(kNamespace, marker));
+    if (done) return Status{};
+    core::WriteBatch batch;
+    std::optional<Error> bad;
+    VIGIL_CHECK(store_.scan(
+        kNamespace, "game/" + std::string(rollup) + "/", [&](std::string_view, std::string_view v) {
+            auto r = decode_verdict(v);
+            if (!r) {
+                bad = r.error();
+                return false;
+            }
+            if (r->verdict == Verdict::valid)
+                batch.put(kNamespace, valid_key(rollup, r->proposal.l2_block, r->proposal.game),
+                          "");
+            return true;
+        }));
+    if (bad) return *bad;
+    batch.put(kNamespace, marker, "1");
+    return store_.commit(batch);
+}
+
 Result<std::optional<VerdictRecord>> VerdictStore::latest_valid(std::string_view rollup) const {
     VIGIL_TRY(auto games, valid_games(rollup, 1));
     if (games.empty()) return std::optional<VerdictRecord>();

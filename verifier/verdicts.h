@@ -66,6 +66,9 @@ class VerdictStore {
     // Up to `limit` valid games of `rollup`, highest L2 block first (an index: the cost is
     // the games returned, not the rollup's history).
     Result<std::vector<VerdictRecord>> valid_games(std::string_view rollup, size_t limit) const;
+    // Builds the valid index of `rollup` from its records once (stores written before the
+    // index existed); a marker makes later calls a single read.
+    Status ensure_valid_index(std::string_view rollup) const;
     // The valid game of `rollup` with the highest L2 block (what a relayer proves
     // against), if any.
     Result<std::optional<VerdictRecord>> latest_valid(std::string_view rollup) const;

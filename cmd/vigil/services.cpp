@@ -10,6 +10,7 @@
 #include "cmd/vigil/admin_backend.h"
 #include "cmd/vigil/daemon.h"
 #include "core/admin_api.h"
+#include "core/health.h"
 #include "core/version.h"
 #include "relayer/service.h"
 #include "verifier/service.h"
@@ -130,6 +131,7 @@ int run_services(Daemon& d, const ServiceSet& services) {
                                              : Status(fail("admin.listen needs admin.token_file"));
         if (s.ok()) {
             admin_api.install(admin_http);
+            core::add_health_routes(admin_http, d.readiness);
             s = admin_http.start(*d.config.admin_listen);
         }
         if (!s.ok()) {

@@ -85,9 +85,10 @@ struct Rig {
         ASSERT_TRUE(p.ok()) << p.error().message;
         vigil.emplace(std::move(p).value());
         for (int i = 0; i < 80; ++i) {
-            long code = 0;
+            long code = 0, admin_code = 0;
             testing::http_get(metrics_port, "/readyz", &code);
-            if (code == 200) return;
+            testing::http_get(admin_port, "/readyz", &admin_code);  // probes reach both
+            if (code == 200 && admin_code == 200) return;
             std::this_thread::sleep_for(milliseconds(250));
         }
         FAIL() << "vigil never got ready\n" << logs();

@@ -88,6 +88,58 @@ TEST_F(VerdictsTest, PersistsAcrossRestartsAndAnswersTheRelayer) {
     EXPECT_EQ(*verdicts.verdict("op-a", game(3)), Verdict::valid);
 }
 
+// The valid index answers "newest valid game first"; a store written before the index
+// existed gets it built once from the records.
+TEST_F(VerdictsTest, ValidGamesNewestFirstAndIndexBuiltForOlderStores) {
+    VerdictStore verdicts(*store_);
+    {
+        core::WriteBatch batch;
+        verdicts.stage(record(1, 0, Verdict::valid), batch);    // L2 block 100
+        verdicts.stage(record(2, 5, Verdict::invalid), batch);  // 105: never a proof's game
+        verdicts.stage(record(3, 3, Verdict::valid), batch);    // 103
+        verdicts.stage(record(4, 9, Verdict::pending), batch);  // 109
+        ASSERT_TRUE(store_->commit(batch).ok());
+    }
+    auto games = verdicts.valid_games("op-a", 10);
+    ASSERT_TRUE(games.ok()) << games.error().message;
+    ASSERT_EQ(games->size(), 2u);
+    EXPECT_EQ((*games)[0].proposal.l2_block, 103u);
+    EXPECT_EQ((*games)[1].proposal.l2_block, 100u);
+    EXPECT_EQ((*verdicts.latest_valid("op-a"))->proposal.game_index, 3u);
+
+    // A proposal orphaned by an L1 reorg leaves the index with its record.
+    {
+        core::WriteBatch batch;
+        verdicts.erase(record(3, 3, Verdict::valid), batch);
+        ASSERT_TRUE(store_->commit(batch).ok());
+    }
+    EXPECT_EQ((*verdicts.latest_valid("op-a"))->proposal.game_index, 0u);
+
+    // An older store: records without index entries. Nothing is valid until the index is
+    // built, then the same answers.
+    {
+        core::WriteBatch batch;
+        verdicts.stage(record(3, 3, Verdict::valid), batch);
+        ASSERT_TRUE(store_->commit(batch).ok());
+    }
+    std::vector<std::string> keys;
+    ASSERT_TRUE(store_
+                    ->scan("verdicts", "valid/",
+                           [&](std::string_view k, std::string_view) {
+                               keys.emplace_back(k);
+                               return true;
+                           })
+                    .ok());
+    ASSERT_EQ(keys.size(), 2u);
+    for (const auto& k : keys) ASSERT_TRUE(store_->erase("verdicts", k).ok());
+    EXPECT_FALSE(verdicts.latest_valid("op-a")->has_value());
+    ASSERT_TRUE(verdicts.ensure_valid_index("op-a").ok());
+    EXPECT_EQ((*verdicts.latest_valid("op-a"))->proposal.game_index, 3u);
+    EXPECT_EQ(verdicts.valid_games("op-a", 10)->size(), 2u);
+    ASSERT_TRUE(verdicts.ensure_valid_index("op-a").ok());  // once: a marker, no rescan
+    EXPECT_EQ(verdicts.valid_games("op-a", 10)->size(), 2u);
+}
+
 TEST(VerdictCodec, RejectsJunk) {
     EXPECT_FALSE(decode_verdict("").ok());
     EXPECT_FALSE(decode_verdict("{\"rollup\":\"x\"}").ok());
