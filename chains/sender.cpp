@@ -163,6 +163,15 @@ Status Sender::start() {
 }
 
 Result<Sender::Fees> Sender::suggest_fees() {
+    const int64_t now = clock_();
+    if (fees_ && now - fees_at_ms_ < 1000) return *fees_;
+    VIGIL_TRY(Fees fees, fresh_fees());
+    fees_ = fees;
+    fees_at_ms_ = now;
+    return fees;
+}
+
+Result<Sender::Fees> Sender::fresh_fees() {
     Fees fees;
     auto history =
         rpc_.call("eth_feeHistory", rpc::Json::array({"0x5", "latest", rpc::Json::array({50})}));
@@ -315,9 +324,17 @@ Result<std::vector<TxRecord>> Sender::poll() {
     VIGIL_TRY(uint64_t head, eth::parse_quantity(head_json.get<std::string>()));
     std::optional<uint64_t> latest_nonce;
     const int64_t now = clock_();
+    // Same head as the last poll: no receipt can have changed; only stuck transactions
+    // (a matter of time) need a look.
+    const bool same_head = receipts_head_ == head;
+    receipts_head_ = head;
 
     for (auto it = pending_.begin(); it != pending_.end();) {
         TxRecord& r = it->second;
+        if (same_head && now - r.attempts.back().sent_at_ms < options_.stuck_after.count()) {
+            ++it;
+            continue;
+        }
         // Any of its attempts may have been included.
         std::optional<rpc::Json> receipt;
         for (auto a = r.attempts.rbegin(); a != r.attempts.rend() && !receipt; ++a) {
@@ -355,7 +372,8 @@ Result<std::vector<TxRecord>> Sender::poll() {
         }
         if (*latest_nonce > r.nonce) {
             // The nonce is used on chain, but by none of our attempts (or the receipt is
-            // not indexed yet): wait one more poll before moving the request.
+            // not indexed yet): wait for a second sighting, at a later head (polls at the
+            // same head are skipped above), before moving the request.
             if (++nonce_taken_polls_[r.id] >= 2) {
                 nonce_taken_polls_.erase(r.id);
                 (void)reassign_nonce(r);

@@ -8,7 +8,8 @@
 // - Nonces: one manager per signer; taken from max(stored next nonce, the chain's
 //   pending count); a nonce is never reused for different content. If the chain shows a
 //   nonce consumed by a transaction that is not ours, the request moves to a new nonce.
-// - Fees: EIP-1559 from eth_feeHistory (next base fee x 2 + median priority fee); a
+// - Fees: EIP-1559 from eth_feeHistory (next base fee x 2 + median priority fee, reused
+//   for a second); a
 //   transaction pending longer than `stuck_after` is replaced with the same nonce and
 //   fees bumped by at least `fee_bump_percent` (nodes require >= 10%), up to a cap.
 // - Gas: eth_estimateGas times a margin, unless the request fixes the limit. A request
@@ -117,6 +118,7 @@ class Sender {
     struct Fees {
         eth::U256 max_fee, priority;
     };
+    Result<Fees> fresh_fees();
     Result<Fees> suggest_fees();
     Result<uint64_t> chain_nonce(const char* tag);
     Result<TxAttempt> sign(const TxRecord& record, const Fees& fees);
@@ -137,6 +139,12 @@ class Sender {
     uint64_t next_nonce_ = 0;
     std::map<std::string, TxRecord> pending_;       // by id
     std::map<std::string, int> nonce_taken_polls_;  // consecutive polls a nonce looked taken
+    // Receipts can only change when the head does: the head the last poll read them at.
+    std::optional<uint64_t> receipts_head_;
+    // The last fee suggestion and when it was made (reused for a second: one eth_feeHistory
+    // per burst of submits rather than per transaction).
+    std::optional<Fees> fees_;
+    int64_t fees_at_ms_ = 0;
 };
 
 // The record's persisted form (JSON text), exposed for tests and the admin API.

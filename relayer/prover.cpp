@@ -225,9 +225,21 @@ Result<std::optional<std::string>> Prover::game_unusable(const eth::Address& gam
 
 Result<std::optional<Prover::GameChoice>> Prover::choose_game() {
     VIGIL_TRY(auto candidates, verdicts_.valid_games(route_.rollup, 8));
+    if (candidates.empty()) return std::optional<GameChoice>();
     VIGIL_TRY(rpc::Json head,
               l1_.call("eth_getBlockByNumber", rpc::Json::array({"latest", false})));
     VIGIL_TRY(uint64_t now, rpc::field_uint64(head, "timestamp"));
+    VIGIL_TRY(uint64_t number, rpc::field_uint64(head, "number"));
+    const auto key = std::make_pair(number, candidates.front().proposal.game);
+    if (choice_key_ == key) return choice_;
+    VIGIL_TRY(auto choice, pick_game(candidates, now));
+    choice_key_ = key;
+    choice_ = choice;
+    return choice;
+}
+
+Result<std::optional<Prover::GameChoice>> Prover::pick_game(
+    std::vector<verifier::VerdictRecord>& candidates, uint64_t now) {
     for (auto& v : candidates) {
         if (!v.computed) continue;
         VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, v.proposal.game));
@@ -313,6 +325,7 @@ Status Prover::follow(WithdrawalState state, const char* kind, size_t max, size_
     const bool proving = state == WithdrawalState::proving;
     VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, state, max));
     for (WithdrawalRecord& r : records) {
+        if (stopping()) break;
         const std::string id = proving ? prove_id(r, *r.proof_game) : finalize_id(r);
         VIGIL_TRY(auto tx, sender_.find(id));
         const WithdrawalState back = proving ? WithdrawalState::provable : WithdrawalState::proven;
@@ -377,7 +390,7 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
     VIGIL_TRY(auto game, choose_game());
     size_t handled = 0;
     for (WithdrawalRecord& r : pending) {
-        if (handled >= max_per_round) break;
+        if (handled >= max_per_round || stopping()) break;
         if (auto refusal = policy_refusal(route_.policy, r.tx)) {
             Status s = move(r, WithdrawalState::failed, *refusal);
             if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
@@ -460,7 +473,7 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
     std::map<eth::Address, uint8_t> game_status;
     size_t handled = 0;
     for (WithdrawalRecord& r : proven) {
-        if (handled >= max_per_round) {
+        if (handled >= max_per_round || stopping()) {
             next = 0;
             break;
         }

@@ -111,6 +111,9 @@ class Prover {
 
     RouteCounts counts() const;
     void set_paused(bool paused) { paused_ = paused; }
+    // While `*stop` is true, rounds end after the withdrawal at hand (a graceful stop
+    // must not wait for a whole round of sends). The flag must outlive the prover.
+    void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
     bool paused() const { return paused_; }
     const RouteSpec& route() const { return route_; }
     const eth::Address& signer() const { return sender_.address(); }
@@ -122,6 +125,9 @@ class Prover {
         uint64_t created_at = 0;
     };
     Result<std::optional<GameChoice>> choose_game();
+    // The first of `candidates` (newest first) the portal accepts at L1 time `now`.
+    Result<std::optional<GameChoice>> pick_game(std::vector<verifier::VerdictRecord>& candidates,
+                                                uint64_t now);
     // Why the portal would refuse proofs against `game` now (lost, blacklisted, retired
     // game type), or nullopt.
     Result<std::optional<std::string>> game_unusable(const eth::Address& game, uint32_t game_type,
@@ -159,11 +165,17 @@ class Prover {
     std::shared_ptr<RouteLedger> ledger_;
     Hooks hooks_;
     std::atomic<bool> paused_{false};
+    const std::atomic<bool>* stop_ = nullptr;
+    bool stopping() const { return stop_ && stop_->load(); }
     uint64_t proof_maturity_secs_ = 0;
     // L1 time before which no proven withdrawal can be ready (0: scan them next round):
     // saves reading every proven record each round while proofs mature (7 days on
     // mainnet).
     std::atomic<uint64_t> next_scan_at_{0};
+    // choose_game()'s answer for one (L1 head, newest valid game): rounds within a block
+    // reuse it instead of reading the game and the portal again.
+    std::optional<std::pair<uint64_t, eth::Address>> choice_key_;
+    std::optional<GameChoice> choice_;
 };
 
 }  // namespace vigil::relayer

@@ -168,6 +168,7 @@ Status RelayerService::start() {
             VIGIL_CHECK(r.prover->start());
         }
         r.prover->set_paused(rc.policy.paused || r.operator_paused);
+        r.prover->set_stop_flag(&stopping_);
         r.observer =
             std::make_unique<WithdrawalObserver>(rc.name, store_, log, system_ms, r.ledger);
         VIGIL_CHECK(r.observer->start());

@@ -224,7 +224,12 @@ TEST_F(SenderTest, NonceTakenByAnotherTransactionMovesTheRequest) {
                     .ok());
     ASSERT_TRUE(rpc("evm_mine").ok());
     ASSERT_TRUE(sender_->poll().ok());  // first sighting: waits
-    ASSERT_TRUE(sender_->poll().ok());  // second: moves to nonce 1
+    ASSERT_TRUE(sender_->poll().ok());  // the same head again: nothing new to see, waits
+    auto waiting = sender_->find("moved/1");
+    ASSERT_TRUE(waiting.ok() && waiting->has_value());
+    EXPECT_EQ((*waiting)->nonce, 0u);
+    ASSERT_TRUE(rpc("evm_mine").ok());
+    ASSERT_TRUE(sender_->poll().ok());  // second sighting, a block later: moves to nonce 1
     auto moved = sender_->find("moved/1");
     ASSERT_TRUE(moved.ok() && moved->has_value());
     EXPECT_EQ((*moved)->nonce, 1u);
