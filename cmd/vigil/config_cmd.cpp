@@ -1,4 +1,5 @@
 // `vigil config check --config FILE`: validates a config file and exits 0 or 1.
+#include <algorithm>
 #include <iostream>
 
 #include "cmd/vigil/commands.h"
@@ -14,12 +15,14 @@ std::optional<std::string> config_path_from(const std::vector<std::string>& args
 }
 
 int run_config(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        (args.empty() ? std::cerr : std::cout)
+    const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                      std::find(args.begin(), args.end(), "-h") != args.end();
+    if (args.empty() || help) {
+        (help ? std::cout : std::cerr)
             << "usage: vigil config check --config FILE   (or VIGIL_CONFIG=FILE)\n"
                "  Validates every field of the config; prints a summary and exits 0, or prints\n"
                "  the first error with its file position and exits 1.\n";
-        return args.empty() ? 1 : 0;
+        return help ? 0 : 1;
     }
     if (args[0] != "check") {
         std::cerr << "vigil config: unknown command '" << args[0] << "'\n";
