@@ -453,7 +453,8 @@ func TestDefaultValues(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NOTES.txt: %v %s", err, stderr)
 	}
-	for _, want := range []string{"statefulset/vigil-verifier", "placeholder RPC endpoints", "the relayer has no signer"} {
+	for _, want := range []string{"statefulset/vigil-verifier", "placeholder RPC endpoints", "the relayer has no signer",
+		"config.relayer.routes is empty"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("NOTES.txt lacks %q:\n%s", want, notes)
 		}
