@@ -472,9 +472,7 @@ struct Rig {
         const testing::DevnetInfo& info = devnet->info();
         std::ofstream(config) << info.vigil_yaml(
             "store", "127.0.0.1:" + std::to_string(testing::free_tcp_port()), confirmations);
-        env[testing::signer_key_env("relayer")] = info.keys.relayer;
-        env[testing::signer_key_env("challenger")] = info.keys.challenger;
-        env[testing::signer_key_env("proposer")] = info.keys.proposer;
+        env = info.signer_env();
         return true;
     }
 };

@@ -112,10 +112,7 @@ int run(const Options& o) {
     std::ofstream(o.dir / "devnet.json") << info.to_json();
     std::ofstream(config) << info.vigil_yaml("store", "127.0.0.1:" + std::to_string(metrics_port),
                                              2);
-    std::map<std::string, std::string> env;
-    env[testing::signer_key_env("relayer")] = info.keys.relayer;
-    env[testing::signer_key_env("challenger")] = info.keys.challenger;
-    env[testing::signer_key_env("proposer")] = info.keys.proposer;
+    const std::map<std::string, std::string> env = info.signer_env();
 
     say("starting `vigil run` (verifier + relayer); its JSON log: " +
         (o.dir / "vigil.log").string());

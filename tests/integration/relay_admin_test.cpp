@@ -57,9 +57,7 @@ struct Rig {
         std::ofstream(token) << kToken << "\n";
         ::chmod(token.c_str(), 0600);
         config = dir.path / "vigil.yaml";
-        env[testing::signer_key_env("relayer")] = devnet->info().keys.relayer;
-        env[testing::signer_key_env("challenger")] = devnet->info().keys.challenger;
-        env[testing::signer_key_env("proposer")] = devnet->info().keys.proposer;
+        env = devnet->info().signer_env();
     }
 
     // The devnet config, the admin API on, and (if set) a gas cap on the route.

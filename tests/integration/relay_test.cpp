@@ -84,9 +84,7 @@ struct Rig {
         config = dir.path / "vigil.yaml";
         std::ofstream(config) << info.vigil_yaml(
             "store", "127.0.0.1:" + std::to_string(metrics_port), kConfirmations);
-        env[testing::signer_key_env("relayer")] = info.keys.relayer;
-        env[testing::signer_key_env("challenger")] = info.keys.challenger;
-        env[testing::signer_key_env("proposer")] = info.keys.proposer;
+        env = info.signer_env();
     }
 
     void launch() {

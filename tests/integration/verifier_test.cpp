@@ -94,9 +94,7 @@ struct Rig {
         output = dir.path / "vigil.log";
         std::ofstream(config) << info.vigil_yaml(
             "store", "127.0.0.1:" + std::to_string(metrics_port), kConfirmations, webhook.url());
-        env[testing::signer_key_env("relayer")] = info.keys.relayer;
-        env[testing::signer_key_env("challenger")] = info.keys.challenger;
-        env[testing::signer_key_env("proposer")] = info.keys.proposer;
+        env = info.signer_env();
         return true;
     }
 

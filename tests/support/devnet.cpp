@@ -318,6 +318,12 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
     return y.str();
 }
 
+std::map<std::string, std::string> DevnetInfo::signer_env() const {
+    return {{signer_key_env("relayer"), keys.relayer},
+            {signer_key_env("challenger"), keys.challenger},
+            {signer_key_env("proposer"), keys.proposer}};
+}
+
 core::ChainConfig chain_config(const DevnetChain& chain, uint64_t confirmations) {
     core::ChainConfig c;
     c.name = chain.name;

@@ -87,6 +87,10 @@ struct DevnetInfo {
                            const std::string& metrics_listen = "127.0.0.1:9100",
                            uint64_t confirmations = 2, const std::string& webhook_url = "") const;
 
+    // The environment the generated vigil.yaml's dev signers read their keys from
+    // (VIGIL_RELAYER_KEY, VIGIL_CHALLENGER_KEY, VIGIL_PROPOSER_KEY).
+    std::map<std::string, std::string> signer_env() const;
+
     // The L2 called `name`, or nullptr.
     const DevnetL2* l2(std::string_view name) const;
     // The chain called `name` ("l1" or an L2's name), or nullptr.
