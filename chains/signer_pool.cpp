@@ -72,10 +72,13 @@ void SignerPool::poll_balances(std::chrono::milliseconds every) {
         if (lane->balance_at != std::chrono::steady_clock::time_point{} &&
             now - lane->balance_at < every)
             continue;
-        lane->balance_at = now;
         Result<rpc::Json> answer = fail("unset");
         {
-            std::lock_guard<std::mutex> lock(lane->mu);
+            // The caller's thread also handles signals: never wait for a round of sends
+            // that holds the lane; try again on the next call.
+            std::unique_lock<std::mutex> lock(lane->mu, std::try_to_lock);
+            if (!lock.owns_lock()) continue;
+            lane->balance_at = now;
             answer = lane->rpc->call(
                 "eth_getBalance", rpc::Json::array({lane->sender->address().to_hex(), "latest"}));
         }

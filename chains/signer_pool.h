@@ -56,7 +56,8 @@ class SignerPool {
     Result<SignerLane*> lane(const core::ChainConfig& chain, const std::string& signer);
 
     // Reads every lane's balance (at most once per `every`), publishes it and warns once
-    // per crossing below the lane's threshold. Errors are logged, not returned.
+    // per crossing below the lane's threshold. Never blocks on a lane in use (it is read
+    // on a later call). Errors are logged, not returned.
     void poll_balances(std::chrono::milliseconds every = std::chrono::seconds(15));
 
   private:

@@ -182,6 +182,15 @@ TEST(RelayAdmin, PauseResumePolicyAndRetryThroughTheRunningDaemon) {
     EXPECT_EQ(testing::metric_sum(testing::http_get(rig.metrics_port, "/metrics"),
                                   "vigil_relayer_paused", "route=\"op-a\""),
               1.0);
+    // The relayer key's balance on L1 is published (the devnet funds it with 10000 ETH).
+    double balance = 0;
+    for (int i = 0; i < 40 && balance == 0; ++i) {
+        balance =
+            testing::metric_sum(testing::http_get(rig.metrics_port, "/metrics"),
+                                "vigil_signer_balance_wei", "chain=\"l1\",signer=\"relayer\"");
+        if (balance == 0) std::this_thread::sleep_for(milliseconds(250));
+    }
+    EXPECT_GT(balance, 1e18);
 
     rig.stop();
     rig.launch();

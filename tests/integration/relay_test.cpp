@@ -96,6 +96,13 @@ struct Rig {
         vigil.emplace(std::move(p).value());
     }
 
+    // The last lines of the running launch's log.
+    std::string current_log_tail() const {
+        std::ifstream in(output);
+        std::string all(std::istreambuf_iterator<char>(in), {});
+        return all.size() > 6000 ? all.substr(all.size() - 6000) : all;
+    }
+
     std::string logs() const {
         std::string all;
         for (int i = 1; i <= launches; ++i) {
@@ -194,7 +201,10 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     // daemon is started again at once.
     std::atomic<bool> traffic_done{false};
     std::atomic<int> kills{0};
-    std::optional<int> sigterm_exit;  // written by the killer thread before it ends
+    // Written by the killer thread before it ends.
+    std::optional<int> sigterm_exit;
+    int64_t sigterm_ms = 0;
+    std::string sigterm_log;
     std::thread killer([&] {
         std::mt19937 rng(20261124);
         std::uniform_int_distribution<int> pause_ms(4000, 14000);
@@ -209,8 +219,19 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
         // And once the graceful way: SIGTERM, exit 0, started again.
         std::this_thread::sleep_for(milliseconds(pause_ms(rng)));
         std::lock_guard<std::mutex> lock(rig.mu);
+        const auto asked = std::chrono::steady_clock::now();
         rig.vigil->signal(SIGTERM);
-        sigterm_exit = rig.vigil->wait(seconds(30));
+        // Within the chart's terminationGracePeriodSeconds (60), as Kubernetes would allow.
+        sigterm_exit = rig.vigil->wait(seconds(60));
+        sigterm_ms =
+            std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - asked)
+                .count();
+        if (!sigterm_exit) {
+            // Not stopped in time: what it was doing (then SIGKILL, as an orchestrator would).
+            sigterm_log = rig.current_log_tail();
+            rig.vigil->signal(SIGKILL);
+            rig.vigil->wait(seconds(10));
+        }
         rig.launch();
     });
 
@@ -405,7 +426,9 @@ TEST(Relayer, TwoHundredWithdrawalsExactlyOnceThroughFiveSigkillsOnlyAgainstVali
     }
     EXPECT_EQ(relayer_txs, proof_events + all.size());
     EXPECT_EQ(kills.load(), 5);
-    EXPECT_EQ(sigterm_exit, std::optional<int>(0));
+    EXPECT_EQ(sigterm_exit, std::optional<int>(0))
+        << "SIGTERM: no exit within " << sigterm_ms << " ms; the log's tail:\n"
+        << sigterm_log;
     EXPECT_TRUE(traffic_done.load());
 }
 
