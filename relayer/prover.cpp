@@ -483,6 +483,8 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
             continue;
         }
         next = 0;  // mature: whatever happens below, look again next round
+        // Lost or blacklisted meanwhile: proved again (unless already finalized on L1).
+        std::optional<std::string> gone;
         if (r.proof_game) {
             const eth::Address game = *r.proof_game;
             if (!game_status.count(game)) {
@@ -491,22 +493,8 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
                 VIGIL_TRY(game_gone[game],
                           game_unusable(game, info.game_type, info.status, info.created_at));
             }
-            if (game_gone[game]) {
-                ++handled;
-                VIGIL_TRY(bool done, finalized_on_l1(r.hash));
-                if (done) {
-                    Status s = move(r, WithdrawalState::finalized, "already finalized on L1");
-                    if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-                    ++round.finalized;
-                    continue;
-                }
-                r.proof_game.reset();
-                Status s = move(r, WithdrawalState::provable, *game_gone[game] + ": prove again");
-                if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-                ++round.reproving;
-                continue;
-            }
-            if (game_status[game] != verifier::kGameDefenderWins) {
+            gone = game_gone[game];
+            if (!gone && game_status[game] != verifier::kGameDefenderWins) {
                 ++round.waiting;  // not resolved yet
                 continue;
             }
@@ -517,6 +505,13 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
             Status s = move(r, WithdrawalState::finalized, "already finalized on L1");
             if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
             ++round.finalized;
+            continue;
+        }
+        if (gone) {
+            r.proof_game.reset();
+            Status s = move(r, WithdrawalState::provable, *gone + ": prove again");
+            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
+            ++round.reproving;
             continue;
         }
         VIGIL_TRY(auto blocker, finalize_blocker(r.hash));
