@@ -1,0 +1,47 @@
+// The precompiled contracts the EVM calls by address: 0x01–0x0a under Cancun, and OP
+// Stack's P256VERIFY at 0x100 (RIP-7212, since Fjord).
+//
+// Each one is a pure function of its input: the gas it costs (from the input alone) and
+// its output. A precompile that Vigil does not implement is reported as unsupported, so
+// a block that calls it is unverifiable and never judged.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "chains/eth/address.h"
+#include "chains/eth/bytes.h"
+
+namespace vigil::evm {
+
+enum class PrecompileStatus : uint8_t {
+    kSuccess,      // output valid, gas_used charged
+    kFailure,      // out of gas or malformed input: the call fails and consumes all its gas
+    kUnsupported,  // not implemented by Vigil: the execution cannot be judged
+};
+
+struct PrecompileResult {
+    PrecompileStatus status = PrecompileStatus::kFailure;
+    uint64_t gas_used = 0;
+    eth::Bytes output;
+    // For kUnsupported: what is missing, e.g. "precompile 0x0a (point evaluation) not supported".
+    std::string reason;
+};
+
+// Which precompiles exist. Ethereum Cancun: 0x01–0x0a; an OP Stack chain since Fjord adds
+// P256VERIFY at 0x100.
+struct PrecompileSet {
+    bool p256verify = false;
+};
+
+// The addresses of the set, ascending (they are warm from the start of every transaction,
+// EIP-2929).
+std::span<const eth::Address> precompile_addresses(const PrecompileSet& set);
+bool is_precompile(const eth::Address& address, const PrecompileSet& set);
+
+// Runs the precompile at `address` (which must satisfy is_precompile) with `gas` available.
+PrecompileResult run_precompile(const eth::Address& address, eth::BytesView input, uint64_t gas,
+                                const PrecompileSet& set);
+
+}  // namespace vigil::evm
