@@ -359,6 +359,20 @@ Result<Json> RpcClient::call(const std::string& method, Json params) {
 }
 
 Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& calls) {
+    const size_t chunk = std::max<size_t>(1, options_.max_batch_calls);
+    if (calls.size() <= chunk) return batch_request(calls);
+    std::vector<Result<Json>> out;
+    out.reserve(calls.size());
+    for (size_t at = 0; at < calls.size(); at += chunk) {
+        const size_t end = std::min(calls.size(), at + chunk);
+        VIGIL_TRY(auto part,
+                  batch_request(std::vector<RpcCall>(calls.begin() + at, calls.begin() + end)));
+        for (auto& r : part) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+Result<std::vector<Result<Json>>> RpcClient::batch_request(const std::vector<RpcCall>& calls) {
     if (calls.empty()) return std::vector<Result<Json>>{};
     for (int round = 0; round < 2; ++round) {
         const uint64_t first_id = next_id_;

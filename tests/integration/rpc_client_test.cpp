@@ -81,6 +81,30 @@ TEST_F(RpcClientTest, CallsAndBatchesAgainstARealNode) {
     ASSERT_TRUE((*results)[2].ok());
     EXPECT_GT(*eth::U256::from_string((*results)[2]->get<std::string>()), eth::U256(0));
 
+    // A batch over max_batch_calls goes as several requests; the answers keep their order.
+    {
+        auto o = options({anvil_->rpc_url()});
+        o.max_batch_calls = 2;
+        RpcClient small(o);
+        ASSERT_TRUE(small.connect().ok());
+        std::vector<RpcCall> calls;
+        for (int i = 0; i < 5; ++i)
+            calls.push_back(i % 2 ? RpcCall{"eth_getBlockByNumber", Json::array({"0x0", false})}
+                                  : RpcCall{"eth_chainId", Json::array()});
+        const uint64_t before = small.status()[0].requests;
+        auto many = small.batch(calls);
+        ASSERT_TRUE(many.ok()) << many.error().message;
+        ASSERT_EQ(many->size(), 5u);
+        for (int i = 0; i < 5; ++i) {
+            ASSERT_TRUE((*many)[i].ok());
+            if (i % 2)
+                EXPECT_EQ((*(*many)[i])["number"], "0x0") << i;
+            else
+                EXPECT_EQ(*eth::parse_quantity((*many)[i]->get<std::string>()), kChainId) << i;
+        }
+        EXPECT_EQ(small.status()[0].requests - before, 3u);
+    }
+
     // A node's refusal comes back at once as an rpc error, not a retry storm.
     auto refused = client.call("eth_getBlockByNumber", Json::array({"not-a-tag", false}));
     ASSERT_FALSE(refused.ok());
