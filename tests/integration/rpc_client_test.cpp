@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "chains/eth/keccak.h"
 #include "tests/support/anvil.h"
 #include "tests/support/fault_proxy.h"
 
@@ -103,6 +104,20 @@ TEST_F(RpcClientTest, CallsAndBatchesAgainstARealNode) {
                 EXPECT_EQ(*eth::parse_quantity((*many)[i]->get<std::string>()), kChainId) << i;
         }
         EXPECT_EQ(small.status()[0].requests - before, 3u);
+    }
+
+    // Requests are written by Vigil's own serializer: a long hex parameter arrives intact
+    // (the node hashes what it got), and a string that needs escaping is escaped.
+    {
+        eth::Bytes data(10'000);
+        for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 3);
+        auto hashed = client.call("web3_sha3", Json::array({eth::to_hex(data)}));
+        ASSERT_TRUE(hashed.ok()) << hashed.error().message;
+        EXPECT_EQ(hashed->get<std::string>(), eth::keccak256(data).to_hex());
+        auto odd = client.call("eth_getBlockByNumber",
+                               Json::array({"quote\" back\\slash \u00e9 \n", false}));
+        ASSERT_FALSE(odd.ok());
+        EXPECT_EQ(odd.error().code, kRpcError) << odd.error().message;
     }
 
     // A node's refusal comes back at once as an rpc error, not a retry storm.
