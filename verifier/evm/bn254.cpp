@@ -15,9 +15,6 @@ using u128 = unsigned __int128;
 // The base field modulus p (EIP-196).
 constexpr Limbs kP = {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
                       0x30644e72e131a029ULL};
-// p - 2, the Fermat inversion exponent.
-constexpr Limbs kPMinus2 = {0x3c208c16d87cfd45ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
-                            0x30644e72e131a029ULL};
 // (p - 1) / 6: ξ raised to it is the Frobenius twisting constant γ1 (p ≡ 1 mod 6).
 constexpr Limbs kPMinus1Over6 = {0x34b017592414d4e1ULL, 0xee9591c2e6bda1c2ULL,
                                  0xf40d60f3c0403964ULL, 0x0810b7bdd032f006ULL};
@@ -76,69 +73,66 @@ struct Fp {
     friend bool operator==(const Fp&, const Fp&) = default;
 };
 
+// One limb of a carry chain: a + b + carry_in, and the carry out.
+inline uint64_t add_carry(uint64_t a, uint64_t b, uint64_t carry_in, uint64_t& carry_out) {
+    const u128 s = static_cast<u128>(a) + b + carry_in;
+    carry_out = static_cast<uint64_t>(s >> 64);
+    return static_cast<uint64_t>(s);
+}
+
+// One limb of a borrow chain: a − b − borrow_in, and the borrow out (0 or 1).
+inline uint64_t sub_borrow(uint64_t a, uint64_t b, uint64_t borrow_in, uint64_t& borrow_out) {
+    const u128 d = static_cast<u128>(a) - b - borrow_in;
+    borrow_out = static_cast<uint64_t>(d >> 64) & 1;
+    return static_cast<uint64_t>(d);
+}
+
 Fp fp_add(const Fp& a, const Fp& b) {
-    // p < 2^254, so a + b < 2^255 never carries out of four limbs.
-    Fp r;
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; ++i) {
-        const u128 s = static_cast<u128>(a.v[i]) + b.v[i] + carry;
-        r.v[i] = static_cast<uint64_t>(s);
-        carry = static_cast<uint64_t>(s >> 64);
-    }
-    if (geq(r.v, kP)) r.v = sub_limbs(r.v, kP);
-    return r;
+    // p < 2^254, so a + b < 2^255 never carries out of four limbs; then subtract p
+    // unless that borrows.
+    uint64_t c = 0, d = 0;
+    Fp sum, reduced;
+    for (int i = 0; i < 4; ++i) sum.v[i] = add_carry(a.v[i], b.v[i], c, c);
+    for (int i = 0; i < 4; ++i) reduced.v[i] = sub_borrow(sum.v[i], kP[i], d, d);
+    return d ? sum : reduced;
 }
 
 Fp fp_sub(const Fp& a, const Fp& b) {
-    Fp r;
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; ++i) {
-        const u128 d = static_cast<u128>(a.v[i]) - b.v[i] - borrow;
-        r.v[i] = static_cast<uint64_t>(d);
-        borrow = static_cast<uint64_t>(d >> 64) & 1;
-    }
-    if (borrow) {
-        uint64_t carry = 0;
-        for (int i = 0; i < 4; ++i) {
-            const u128 s = static_cast<u128>(r.v[i]) + kP[i] + carry;
-            r.v[i] = static_cast<uint64_t>(s);
-            carry = static_cast<uint64_t>(s >> 64);
-        }
-    }
-    return r;
+    uint64_t borrow = 0, c = 0;
+    Fp diff, wrapped;
+    for (int i = 0; i < 4; ++i) diff.v[i] = sub_borrow(a.v[i], b.v[i], borrow, borrow);
+    if (!borrow) return diff;
+    for (int i = 0; i < 4; ++i) wrapped.v[i] = add_carry(diff.v[i], kP[i], c, c);
+    return wrapped;
 }
 
 Fp fp_neg(const Fp& a) { return fp_sub(Fp{}, a); }
 
-// Montgomery multiplication (CIOS): a·b·R^-1 mod p.
+// Montgomery multiplication: a·b·R^-1 mod p for a, b < p. CIOS without the extra carry
+// words, which is valid because p's top limb is below 2^63 − 1 (the sums never exceed
+// four limbs and the result is below 2p before the final subtraction).
 Fp fp_mul_limbs(const Limbs& a, const Limbs& b) {
-    uint64_t t[6] = {};
+    uint64_t t[4] = {};
     for (int i = 0; i < 4; ++i) {
-        uint64_t carry = 0;
-        for (int j = 0; j < 4; ++j) {
-            const u128 s = static_cast<u128>(a[j]) * b[i] + t[j] + carry;
-            t[j] = static_cast<uint64_t>(s);
-            carry = static_cast<uint64_t>(s >> 64);
-        }
-        u128 s = static_cast<u128>(t[4]) + carry;
-        t[4] = static_cast<uint64_t>(s);
-        t[5] = static_cast<uint64_t>(s >> 64);
-
+        u128 s = static_cast<u128>(a[0]) * b[i] + t[0];
+        uint64_t carry_ab = static_cast<uint64_t>(s >> 64);
+        t[0] = static_cast<uint64_t>(s);
         const uint64_t m = t[0] * kPInv;
         s = static_cast<u128>(m) * kP[0] + t[0];
-        carry = static_cast<uint64_t>(s >> 64);
+        uint64_t carry_mp = static_cast<uint64_t>(s >> 64);
         for (int j = 1; j < 4; ++j) {
-            s = static_cast<u128>(m) * kP[j] + t[j] + carry;
+            s = static_cast<u128>(a[j]) * b[i] + t[j] + carry_ab;
+            carry_ab = static_cast<uint64_t>(s >> 64);
+            t[j] = static_cast<uint64_t>(s);
+            s = static_cast<u128>(m) * kP[j] + t[j] + carry_mp;
+            carry_mp = static_cast<uint64_t>(s >> 64);
             t[j - 1] = static_cast<uint64_t>(s);
-            carry = static_cast<uint64_t>(s >> 64);
         }
-        s = static_cast<u128>(t[4]) + carry;
-        t[3] = static_cast<uint64_t>(s);
-        t[4] = t[5] + static_cast<uint64_t>(s >> 64);
+        t[3] = carry_mp + carry_ab;
     }
     Fp r;
     r.v = {t[0], t[1], t[2], t[3]};
-    if (t[4] != 0 || geq(r.v, kP)) r.v = sub_limbs(r.v, kP);
+    if (geq(r.v, kP)) r.v = sub_limbs(r.v, kP);
     return r;
 }
 
@@ -149,16 +143,59 @@ bool fp_is_zero(const Fp& a) { return (a.v[0] | a.v[1] | a.v[2] | a.v[3]) == 0; 
 Fp fp_one() { return Fp{kROne}; }
 Fp fp_from_u64(uint64_t x) { return fp_mul_limbs({x, 0, 0, 0}, kR2); }
 
-Fp fp_pow(const Fp& a, const Limbs& e) {
-    Fp r = fp_one();
-    for (int i = 255; i >= 0; --i) {
-        r = fp_sqr(r);
-        if (bit(e, i)) r = fp_mul(r, a);
-    }
-    return r;
+bool is_even(const Limbs& x) { return (x[0] & 1) == 0; }
+bool is_one_limbs(const Limbs& x) { return x[0] == 1 && (x[1] | x[2] | x[3]) == 0; }
+
+Limbs shr1(const Limbs& x, uint64_t top_bit) {
+    return {(x[0] >> 1) | (x[1] << 63), (x[1] >> 1) | (x[2] << 63), (x[2] >> 1) | (x[3] << 63),
+            (x[3] >> 1) | (top_bit << 63)};
 }
 
-Fp fp_inv(const Fp& a) { return fp_pow(a, kPMinus2); }  // Fermat; inv(0) = 0
+// x / 2 mod p for x < p: halve x, or x + p when x is odd (p odd, so x + p is even; it
+// may carry into bit 256, which the shift brings back).
+Limbs half_mod_p(const Limbs& x) {
+    if (is_even(x)) return shr1(x, 0);
+    Limbs sum;
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; ++i) {
+        const u128 s = static_cast<u128>(x[i]) + kP[i] + carry;
+        sum[i] = static_cast<uint64_t>(s);
+        carry = static_cast<uint64_t>(s >> 64);
+    }
+    return shr1(sum, carry);
+}
+
+// x − y mod p for x, y < p.
+Limbs sub_mod_p(const Limbs& x, const Limbs& y) { return fp_sub(Fp{x}, Fp{y}).v; }
+
+// a^-1 in Montgomery form (0 for 0), by the binary extended Euclidean algorithm on the
+// Montgomery representation m = a·R: it yields m^-1 = a^-1·R^-1, and two Montgomery
+// multiplications by R^2 turn that into a^-1·R. Variable time (the inputs are public),
+// several times faster than Fermat's a^(p−2), which matters since the Miller loop
+// inverts at every step.
+Fp fp_inv(const Fp& a) {
+    if (fp_is_zero(a)) return Fp{};
+    Limbs u = a.v, v = kP, x1 = {1, 0, 0, 0}, x2 = {0, 0, 0, 0};
+    while (!is_one_limbs(u) && !is_one_limbs(v)) {
+        while (is_even(u)) {
+            u = shr1(u, 0);
+            x1 = half_mod_p(x1);
+        }
+        while (is_even(v)) {
+            v = shr1(v, 0);
+            x2 = half_mod_p(x2);
+        }
+        if (geq(u, v)) {
+            u = sub_limbs(u, v);
+            x1 = sub_mod_p(x1, x2);
+        } else {
+            v = sub_limbs(v, u);
+            x2 = sub_mod_p(x2, x1);
+        }
+    }
+    const Limbs plain_inverse = is_one_limbs(u) ? x1 : x2;
+    return fp_mul_limbs(fp_mul_limbs(plain_inverse, kR2).v, kR2);
+}
 
 // 32 big-endian bytes, which must encode an integer below p.
 bool fp_from_bytes(const uint8_t* in, Fp& out) {
