@@ -401,12 +401,18 @@ Jacobian<F> add(const Jacobian<F>& p, const Jacobian<F>& q) {
     return {x3, y3, z3};
 }
 
+// k·p with fixed 4-bit windows: 15 precomputed multiples, then four doublings and at most
+// one addition per window (about 60% of the additions of bit-by-bit double-and-add).
 template <class F>
 Jacobian<F> scalar_mul(const Jacobian<F>& p, const Limbs& k) {
+    std::array<Jacobian<F>, 16> multiples;  // multiples[i] = i·p
+    multiples[1] = p;
+    for (size_t i = 2; i < multiples.size(); ++i) multiples[i] = add(multiples[i - 1], p);
     Jacobian<F> r;
-    for (int i = 255; i >= 0; --i) {
-        r = dbl(r);
-        if (bit(k, i)) r = add(r, p);
+    for (int window = 63; window >= 0; --window) {
+        for (int i = 0; i < 4; ++i) r = dbl(r);
+        const uint64_t digit = (k[window / 16] >> (4 * (window % 16))) & 0xf;
+        if (digit != 0) r = add(r, multiples[digit]);
     }
     return r;
 }
