@@ -256,18 +256,25 @@ Result<eth::U256> Prover::portal_uint(const std::string& signature, std::vector<
     return eth::U256::from_be_word(out.data());
 }
 
-Result<bool> Prover::finalized_on_l1(const eth::Hash32& hash) {
-    VIGIL_TRY(eth::U256 v, portal_uint("finalizedWithdrawals(bytes32)", {hash_value(hash)}));
-    return !v.is_zero();
+Result<std::vector<Result<rpc::Json>>> Prover::portal_calls(
+    const eth::abi::Signature& sig, const std::vector<std::vector<Value>>& args) {
+    std::vector<rpc::RpcCall> calls;
+    calls.reserve(args.size());
+    for (const auto& a : args) {
+        VIGIL_TRY(eth::Bytes data, eth::abi::encode_call(sig, Value::tuple(a)));
+        calls.push_back({"eth_call", rpc::Json::array({{{"to", route_.portal.to_hex()},
+                                                        {"data", eth::to_hex(data)},
+                                                        {"from", sender_.address().to_hex()}},
+                                                       "latest"})});
+    }
+    return l1_.batch(calls);
 }
 
-Result<std::optional<std::string>> Prover::finalize_blocker(const eth::Hash32& hash) {
-    auto answer = portal_call("checkWithdrawal(bytes32,address)",
-                              {hash_value(hash), Value::address(sender_.address())});
-    if (answer.ok()) return std::optional<std::string>();
-    if (answer.error().code == rpc::kRpcError)
-        return std::optional<std::string>(answer.error().message);  // the portal's reason
-    return answer.error();
+Result<eth::Bytes> Prover::portal_word(const rpc::Json& answer, const char* what) {
+    if (!answer.is_string()) return fail(std::string(what) + ": answer is not a hex string");
+    VIGIL_TRY(eth::Bytes out, eth::from_hex(answer.get<std::string>()));
+    if (out.size() != 32) return fail(std::string(what) + ": answer is not one 32-byte word");
+    return out;
 }
 
 Result<std::optional<std::string>> Prover::game_unusable(const eth::Address& game,
@@ -633,9 +640,12 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
     next_scan_at_ = 0;  // a round that ends early scans again next time
     std::map<eth::Address, std::optional<std::string>> game_gone;  // per round: lost/blacklisted
     std::map<eth::Address, uint8_t> game_status;
-    size_t handled = 0;
+    // 1. From the store and the games: which proofs have matured under a resolved game
+    // (or lost their game), up to the round's size.
+    std::vector<WithdrawalRecord*> due;
+    std::vector<std::optional<std::string>> due_gone;
     for (WithdrawalRecord& r : proven) {
-        if (handled >= max_per_round || stopping()) {
+        if (due.size() >= max_per_round || stopping()) {
             next = 0;
             break;
         }
@@ -661,36 +671,71 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
                 continue;
             }
         }
-        ++handled;
-        VIGIL_TRY(bool done, finalized_on_l1(r.hash));
-        if (done) {
-            Status s = move(r, WithdrawalState::finalized, "already finalized on L1");
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.finalized;
-            continue;
-        }
-        if (gone) {
+        due.push_back(&r);
+        due_gone.push_back(std::move(gone));
+    }
+    if (due.empty()) {
+        next_scan_at_ = next;
+        return round;
+    }
+
+    // 2. Already finalized on L1 (a crash lost the update)? One batch of portal reads.
+    static const auto finalized_sig = *eth::abi::parse_signature("finalizedWithdrawals(bytes32)");
+    static const auto check_sig = *eth::abi::parse_signature("checkWithdrawal(bytes32,address)");
+    std::vector<std::vector<Value>> finalized_args;
+    for (const WithdrawalRecord* r : due) finalized_args.push_back({hash_value(r->hash)});
+    VIGIL_TRY(auto finalized, portal_calls(finalized_sig, finalized_args));
+    std::vector<Move> moves;
+    std::vector<WithdrawalRecord*> checkable;
+    for (size_t k = 0; k < due.size(); ++k) {
+        WithdrawalRecord& r = *due[k];
+        if (!finalized[k].ok()) return std::move(finalized[k]).error();
+        VIGIL_TRY(eth::Bytes word, portal_word(*finalized[k], "finalizedWithdrawals"));
+        if (std::any_of(word.begin(), word.end(), [](uint8_t b) { return b != 0; })) {
+            moves.push_back({&r, WithdrawalState::finalized, "already finalized on L1"});
+        } else if (due_gone[k]) {
             r.proof_game.reset();
-            Status s = move(r, WithdrawalState::provable, *gone + ": prove again");
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.reproving;
+            moves.push_back({&r, WithdrawalState::provable, *due_gone[k] + ": prove again"});
+        } else {
+            checkable.push_back(&r);
+        }
+    }
+    // 3. The portal's own verdict on each (checkWithdrawal reverts with its reason).
+    std::vector<std::vector<Value>> check_args;
+    for (const WithdrawalRecord* r : checkable)
+        check_args.push_back({hash_value(r->hash), Value::address(sender_.address())});
+    VIGIL_TRY(auto checks, portal_calls(check_sig, check_args));
+    std::vector<WithdrawalRecord*> ready;
+    for (size_t k = 0; k < checkable.size(); ++k) {
+        if (checks[k].ok()) {
+            ready.push_back(checkable[k]);
             continue;
         }
-        VIGIL_TRY(auto blocker, finalize_blocker(r.hash));
-        if (blocker) {
-            log_.debug(
-                "not finalizable yet",
-                {{"route", route_.name}, {"withdrawal", r.hash.to_hex()}, {"why", *blocker}});
-            ++round.waiting;
-            continue;
-        }
-        ++round.ready;
-        if (Status s = move(r, WithdrawalState::finalizing); !s.ok()) {
-            if (s.error().code == kWithdrawalChanged) continue;
-            return s.error();
-        }
-        static const auto sig = *eth::abi::parse_signature(
-            "finalizeWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes))");
+        if (checks[k].error().code != rpc::kRpcError) return std::move(checks[k]).error();
+        log_.debug("not finalizable yet", {{"route", route_.name},
+                                           {"withdrawal", checkable[k]->hash.to_hex()},
+                                           {"why", checks[k].error().message}});
+        ++round.waiting;
+    }
+    VIGIL_TRY(auto applied, move_all(moves));
+    for (size_t i = 0; i < moves.size(); ++i) {
+        if (!applied[i]) continue;
+        if (moves[i].to == WithdrawalState::finalized) ++round.finalized;
+        if (moves[i].to == WithdrawalState::provable) ++round.reproving;
+    }
+
+    // 4. Into finalizing in one commit, then one batch of sends.
+    round.ready += ready.size();
+    std::vector<Move> finalizing;
+    for (WithdrawalRecord* r : ready) finalizing.push_back({r, WithdrawalState::finalizing, ""});
+    VIGIL_TRY(auto finalizing_applied, move_all(finalizing));
+    static const auto sig = *eth::abi::parse_signature(
+        "finalizeWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes))");
+    std::vector<chains::TxRequest> requests;
+    std::vector<WithdrawalRecord*> requested;
+    for (size_t i = 0; i < finalizing.size(); ++i) {
+        if (!finalizing_applied[i]) continue;
+        WithdrawalRecord& r = *finalizing[i].record;
         const auto& w = r.tx;
         VIGIL_TRY(eth::Bytes data,
                   eth::abi::encode_call(
@@ -702,12 +747,18 @@ Result<FinalizeRound> Prover::finalize(size_t max_per_round) {
         req.id = finalize_id(r);
         req.to = route_.portal;
         req.data = std::move(data);
-        auto sent = sender_.submit(req);
-        if (sent) {
+        requests.push_back(std::move(req));
+        requested.push_back(&r);
+    }
+    auto sent = sender_.submit_all(requests);
+    for (size_t j = 0; j < requested.size(); ++j) {
+        const Error* why =
+            !sent.ok() ? &sent.error() : (!(*sent)[j].ok() ? &(*sent)[j].error() : nullptr);
+        if (!why) {
             ++round.sent;
             continue;
         }
-        VIGIL_CHECK(not_sent(r, sent.error(), "finalizeWithdrawalTransaction",
+        VIGIL_CHECK(not_sent(*requested[j], *why, "finalizeWithdrawalTransaction",
                              WithdrawalState::proven, round.failed));
     }
     // Only this thread moves records to proven, and every one moved in this round was in

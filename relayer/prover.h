@@ -155,9 +155,11 @@ class Prover {
     Result<OnL1Proof> proof_on_l1(const eth::Hash32& hash);
     // proof_on_l1 for many, in one batch of calls.
     Result<std::vector<OnL1Proof>> proofs_on_l1(const std::vector<eth::Hash32>& hashes);
-    Result<bool> finalized_on_l1(const eth::Hash32& hash);
-    // eth_call of the portal's checkWithdrawal(hash, our signer): ok, or why not.
-    Result<std::optional<std::string>> finalize_blocker(const eth::Hash32& hash);
+    // One eth_call of the portal per argument list, in one batch; each answer or the
+    // node's error (a revert: kRpcError with the reason).
+    Result<std::vector<Result<rpc::Json>>> portal_calls(
+        const eth::abi::Signature& sig, const std::vector<std::vector<eth::abi::Value>>& args);
+    static Result<eth::Bytes> portal_word(const rpc::Json& answer, const char* what);
     Result<rpc::Json> portal_call(const std::string& signature, std::vector<eth::abi::Value> args);
     Result<eth::U256> portal_uint(const std::string& signature, std::vector<eth::abi::Value> args);
     // The proveWithdrawalTransaction calldata of each record, from one eth_getProof of all
