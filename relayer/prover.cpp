@@ -540,9 +540,18 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
     VIGIL_TRY(auto on_l1, proofs_on_l1(hashes));
     std::vector<Move> adopted;
     std::vector<WithdrawalRecord*> to_prove;
+    std::map<eth::Address, bool> game_usable;  // of proofs found on L1, per game
     for (size_t k = 0; k < batch.size(); ++k) {
         WithdrawalRecord& r = *batch[k];
-        if (on_l1[k].timestamp == 0) {
+        if (on_l1[k].timestamp != 0 && !game_usable.count(on_l1[k].game)) {
+            VIGIL_TRY(verifier::GameInfo info, verifier::read_game(l1_, on_l1[k].game));
+            VIGIL_TRY(auto why,
+                      game_unusable(on_l1[k].game, info.game_type, info.status, info.created_at));
+            game_usable[on_l1[k].game] = !why;
+        }
+        // No proof on L1, or one whose game was lost or blacklisted since (finalize()
+        // sent it back here): proved (again) against the round's game.
+        if (on_l1[k].timestamp == 0 || !game_usable[on_l1[k].game]) {
             to_prove.push_back(&r);
             continue;
         }

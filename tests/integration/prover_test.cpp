@@ -261,5 +261,111 @@ TEST(Prover, FinalizesOnceTheProofMaturedAndTheGameResolved) {
     EXPECT_EQ(rig.relayer_nonce(), 4u);
 }
 
+// A proof whose game is later blacklisted by the guardian, or lost to a challenger, is
+// made again against the newest valid game the portal still accepts, and the withdrawal
+// is finalized through that one.
+TEST(Prover, ReprovesWhenItsGameIsBlacklistedOrLost) {
+    Rig rig;
+    rig.start();
+    const std::string l2 = rig.devnet->info().l2s[0].name;
+    const eth::Address portal = rig.devnet->info().l2s[0].optimism_portal;
+    const testing::DevnetOptions defaults;
+    auto sent = rig.client->withdraw_many(l2, 2, 64);
+    ASSERT_TRUE(sent.ok()) << sent.error().message;
+    auto sender = rig.sender();
+    Prover prover(rig.route(), *rig.l1_rpc, *rig.l2_rpc, *rig.store, *sender, rig.log);
+    WithdrawalStore records(*rig.store);
+
+    // Proposes a valid game at a new L2 head, lets the verifier judge it, and proves both
+    // withdrawals against the newest usable game; returns the game.
+    auto prove_round = [&](const char* step) -> eth::Address {
+        SCOPED_TRACE(step);
+        EXPECT_TRUE(rig.client->mine(l2, 1).ok());
+        auto head = rig.client->block_number(l2);
+        auto game = rig.client->propose(l2, *head, false);
+        EXPECT_TRUE(game.ok()) << game.error().message;
+        rig.observe_and_judge();
+        EXPECT_TRUE(prover.start().ok());
+        const auto proven = static_cast<size_t>(WithdrawalState::proven);
+        for (int i = 0; i < 50 && prover.counts().by_state[proven] < 2; ++i) {
+            EXPECT_TRUE(rig.client->increase_time("l1", 1).ok());
+            auto round = prover.poll();
+            EXPECT_TRUE(round.ok()) << round.error().message;
+        }
+        EXPECT_EQ(prover.counts().by_state[proven], 2u) << rig.logs.str();
+        for (const auto& w : *sent) {
+            auto r = records.get("op-a", w.hash);
+            EXPECT_TRUE(r.ok() && r->has_value());
+            if (r.ok() && r->has_value()) {
+                EXPECT_EQ((*r)->proof_game, game->game);
+            }
+            // The portal holds our proof against that game.
+            auto on_l1 = rig.client->view(
+                "l1", portal, "provenWithdrawals(bytes32,address)",
+                {eth::abi::Value::fixed_bytes(eth::Bytes(w.hash.bytes.begin(), w.hash.bytes.end())),
+                 eth::abi::Value::address(rig.client->key("relayer")->address())},
+                "(address,uint64)");
+            EXPECT_TRUE(on_l1.ok());
+            if (on_l1.ok()) {
+                EXPECT_EQ(on_l1->as<eth::abi::TupleValue>().items[0].as<eth::Address>(),
+                          game->game);
+            }
+        }
+        return game->game;
+    };
+    // Lets the proofs mature, then runs a finalize round: each lost proof goes back to
+    // provable.
+    auto expect_reproving = [&](const char* step) {
+        SCOPED_TRACE(step);
+        ASSERT_TRUE(rig.client->increase_time("l1", defaults.proof_maturity_delay_secs + 1).ok());
+        auto round = prover.finalize();
+        ASSERT_TRUE(round.ok()) << round.error().message;
+        EXPECT_EQ(round->reproving, 2u) << rig.logs.str();
+        EXPECT_EQ(round->sent, 0u);
+        EXPECT_EQ(prover.counts().by_state[static_cast<size_t>(WithdrawalState::provable)], 2u);
+    };
+
+    const eth::Address g1 = prove_round("first proofs");
+    // The guardian blacklists the game.
+    auto guardian = rig.client->key("deployer");
+    ASSERT_TRUE(rig.client
+                    ->transact("l1", *guardian, portal, "blacklistDisputeGame(address)",
+                               {eth::abi::Value::address(g1)})
+                    .ok());
+    expect_reproving("g1 blacklisted");
+    const eth::Address g2 = prove_round("proofs against g2");
+    ASSERT_NE(g2, g1);
+
+    // g2 is attacked and nobody defends it: the challenger wins.
+    auto challenger = rig.client->key("challenger");
+    eth::Hash32 other;
+    other.bytes[31] = 1;
+    ASSERT_TRUE(rig.client->attack(g2, *challenger, 0, other).ok());
+    ASSERT_TRUE(rig.client->increase_time("l1", defaults.max_clock_duration_secs + 1).ok());
+    auto lost = rig.client->resolve_game(g2, *challenger);
+    ASSERT_TRUE(lost.ok()) << lost.error().message;
+    ASSERT_EQ(*lost, testing::GameStatus::challenger_wins);
+    expect_reproving("g2 lost");
+    const eth::Address g3 = prove_round("proofs against g3");
+    ASSERT_NE(g3, g2);
+
+    // g3 resolves for the defender: both are finalized through it, once.
+    ASSERT_TRUE(rig.client->increase_time("l1", defaults.max_clock_duration_secs + 1).ok());
+    auto won = rig.client->resolve_game(g3, *challenger);
+    ASSERT_TRUE(won.ok()) << won.error().message;
+    ASSERT_EQ(*won, testing::GameStatus::defender_wins);
+    ASSERT_TRUE(rig.client
+                    ->increase_time("l1", defaults.proof_maturity_delay_secs +
+                                              defaults.dispute_game_finality_delay_secs + 2)
+                    .ok());
+    const auto finalized = static_cast<size_t>(WithdrawalState::finalized);
+    for (int i = 0; i < 50 && prover.counts().by_state[finalized] < 2; ++i) {
+        ASSERT_TRUE(rig.client->mine("l1", 1).ok());
+        ASSERT_TRUE(prover.finalize().ok());
+    }
+    EXPECT_EQ(prover.counts().by_state[finalized], 2u) << rig.logs.str();
+    EXPECT_EQ(rig.relayer_nonce(), 8u);  // 3 x 2 proofs, 2 finalizations, nothing else
+}
+
 }  // namespace
 }  // namespace vigil::relayer
