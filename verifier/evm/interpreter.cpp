@@ -918,6 +918,7 @@ CallResult Evm::create_at(const Message& msg, const Address& address) {
     m.recipient = address;
     m.code_address = address;
     const CodeAnalysis initcode = analyze(msg.input);
+    m.input = {};  // initcode runs with empty calldata
     r = run_code(m, initcode);
     if (r.status == ExitStatus::kSuccess) {
         const int64_t deposit = kGasCodeDeposit * static_cast<int64_t>(r.output.size());
