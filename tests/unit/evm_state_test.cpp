@@ -252,9 +252,9 @@ FolderStats run_folder(const fs::path& dir) {
 
 FolderStats g_total;
 
-class StateTests : public ::testing::TestWithParam<std::string> {};
+class EvmStateTests : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(StateTests, MatchRootAndLogs) {
+TEST_P(EvmStateTests, MatchRootAndLogs) {
     VIGIL_VECTOR_PATH(dir, kRoot + GetParam());
     const auto start = std::chrono::steady_clock::now();
     const FolderStats s = run_folder(dir);
@@ -275,7 +275,7 @@ TEST_P(StateTests, MatchRootAndLogs) {
     EXPECT_TRUE(s.failures.empty()) << s.failures.size() << " failures in " << GetParam();
 }
 
-INSTANTIATE_TEST_SUITE_P(GeneralStateTests, StateTests, ::testing::ValuesIn(kFolders),
+INSTANTIATE_TEST_SUITE_P(GeneralStateTests, EvmStateTests, ::testing::ValuesIn(kFolders),
                          [](const auto& info) { return info.param; });
 
 class SummaryPrinter : public ::testing::Environment {
