@@ -326,40 +326,38 @@ void JournaledState::revert(const Snapshot& snap) {
 StateDiff JournaledState::finish() {
     StateDiff diff;
     for (auto& [address, ep] : accounts_) {
-        AccountEntry& e = *ep;
+        const AccountEntry& e = *ep;
         const bool remove = e.destroyed || (e.touched && empty_entry(e));
         if (remove) {
             if (e.pre) {
-                AccountUpdate gone;
+                AccountUpdate& gone = diff.accounts.emplace_back();
                 gone.address = address;
                 gone.deleted = true;
-                diff.accounts.push_back(std::move(gone));
             }
             continue;
         }
-        AccountUpdate u;
-        u.address = address;
-        u.nonce = e.nonce;
-        u.balance = e.balance;
-        u.code_hash = e.code_hash;
-        for (auto& [key, s] : e.storage)
-            if (s.loaded && s.current != s.original) u.storage.emplace_back(key, s.current);
-        bool changed = !u.storage.empty() || e.code_changed;
+        std::vector<std::pair<eth::U256, eth::U256>> slots;
+        for (const auto& [key, s] : e.storage)
+            if (s.loaded && s.current != s.original) slots.emplace_back(key, s.current);
+        bool changed = !slots.empty() || e.code_changed;
         if (!e.pre) {
-            if (empty_entry(e) && !e.created && u.storage.empty()) continue;
+            if (empty_entry(e) && !e.created && slots.empty()) continue;
             changed = true;
         } else if (e.pre->nonce != e.nonce || e.pre->balance != e.balance ||
                    e.pre->code_hash != e.code_hash) {
             changed = true;
         }
         if (!changed) continue;
-        if (e.code_changed && e.code) {
-            const CodeAnalysis& c = *e.code;
-            u.code = eth::Bytes(c.padded.begin(), c.padded.begin() + c.size);
-        }
-        std::sort(u.storage.begin(), u.storage.end(),
+        std::sort(slots.begin(), slots.end(),
                   [](const auto& x, const auto& y) { return x.first < y.first; });
-        diff.accounts.push_back(std::move(u));
+        AccountUpdate& u = diff.accounts.emplace_back();
+        u.address = address;
+        u.nonce = e.nonce;
+        u.balance = e.balance;
+        u.code_hash = e.code_hash;
+        u.storage = std::move(slots);
+        if (e.code_changed && e.code)
+            u.code.emplace(e.code->padded.begin(), e.code->padded.begin() + e.code->size);
     }
     std::sort(diff.accounts.begin(), diff.accounts.end(),
               [](const AccountUpdate& x, const AccountUpdate& y) { return x.address < y.address; });

@@ -25,10 +25,18 @@
 
 namespace vigil::evm {
 
+// Slot keys are chosen by contract code, so every limb goes through a non-linear mix
+// (splitmix64's finaliser): colliding keys cannot be made by simple limb arithmetic.
 struct U256Hash {
+    static constexpr uint64_t mix(uint64_t x) noexcept {
+        x ^= x >> 30;
+        x *= 0xbf58476d1ce4e5b9ULL;
+        x ^= x >> 27;
+        x *= 0x94d049bb133111ebULL;
+        return x ^ (x >> 31);
+    }
     size_t operator()(const eth::U256& v) const noexcept {
-        return v.limbs[0] ^ (v.limbs[1] * 0x9e3779b97f4a7c15ULL) ^ (v.limbs[2] << 17) ^
-               (v.limbs[3] >> 3);
+        return mix(v.limbs[0] ^ mix(v.limbs[1] ^ mix(v.limbs[2] ^ mix(v.limbs[3]))));
     }
 };
 
