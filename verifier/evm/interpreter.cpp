@@ -5,6 +5,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "verifier/evm/instructions.h"
 
 namespace vigil::evm {
 
@@ -12,32 +13,15 @@ using eth::Address;
 using eth::Bytes;
 using eth::BytesView;
 using eth::U256;
+using instr::address_from_word;
+using instr::hash_from_word;
+using instr::word_from_address;
+using instr::word_from_hash;
 
 namespace {
 
 // Memory beyond 4 GiB would cost more gas than any block holds (EIP-150 quadratic cost).
 constexpr uint64_t kMaxMemory = uint64_t{1} << 32;
-
-inline U256 word_from_address(const Address& a) {
-    uint8_t w[32] = {};
-    std::memcpy(w + 12, a.data(), 20);
-    return U256::from_be_word(w);
-}
-
-inline Address address_from_word(const U256& v) {
-    const auto w = v.to_be_word();
-    Address a;
-    std::memcpy(a.data(), w.data() + 12, 20);
-    return a;
-}
-
-inline U256 word_from_hash(const eth::Hash32& h) { return U256::from_be_word(h.data()); }
-
-inline eth::Hash32 hash_from_word(const U256& v) {
-    eth::Hash32 h;
-    h.bytes = v.to_be_word();
-    return h;
-}
 
 inline int64_t memory_cost(uint64_t words) {
     return static_cast<int64_t>(3 * words + words * words / 512);
@@ -121,10 +105,28 @@ struct Interpreter {
     }
 
     ExitStatus run();
-    bool op_call(uint8_t op);
-    bool op_create(uint8_t op);
-    bool op_selfdestruct();
-    bool op_sstore();
+    VIGIL_EVM_OP void op_selfbalance() { push(evm.state_.balance(msg.recipient)); }
+    VIGIL_EVM_OP void op_tload() { top() = evm.state_.transient(msg.recipient, top()); }
+    VIGIL_EVM_OP bool op_keccak();
+    VIGIL_EVM_OP bool op_balance();
+    VIGIL_EVM_OP bool op_calldataload();
+    VIGIL_EVM_OP bool op_copy(uint8_t op);
+    VIGIL_EVM_OP bool op_extcodesize();
+    VIGIL_EVM_OP bool op_extcodecopy();
+    VIGIL_EVM_OP bool op_extcodehash();
+    VIGIL_EVM_OP bool op_blockhash();
+    VIGIL_EVM_OP bool op_blobhash();
+    VIGIL_EVM_OP bool op_mload();
+    VIGIL_EVM_OP bool op_mstore();
+    VIGIL_EVM_OP bool op_mstore8();
+    VIGIL_EVM_OP bool op_sload();
+    VIGIL_EVM_OP bool op_tstore();
+    VIGIL_EVM_OP bool op_mcopy();
+    VIGIL_EVM_OP bool op_log(uint8_t op);
+    VIGIL_EVM_OP bool op_call(uint8_t op);
+    VIGIL_EVM_OP bool op_create(uint8_t op);
+    VIGIL_EVM_OP bool op_selfdestruct();
+    VIGIL_EVM_OP bool op_sstore();
 };
 
 ExitStatus Interpreter::run() {
@@ -148,257 +150,158 @@ ExitStatus Interpreter::run() {
         switch (op) {
             case 0x00:
                 return ExitStatus::kSuccess;
-            case 0x01: {
-                U256 a = pop();
-                top() = a + top();
+            case 0x01:
+                instr::add(sp);
+                --sp;
                 break;
-            }
-            case 0x02: {
-                U256 a = pop();
-                top() = a * top();
+            case 0x02:
+                instr::mul(sp);
+                --sp;
                 break;
-            }
-            case 0x03: {
-                U256 a = pop();
-                top() = a - top();
+            case 0x03:
+                instr::sub(sp);
+                --sp;
                 break;
-            }
-            case 0x04: {
-                U256 a = pop();
-                top() = a / top();
+            case 0x04:
+                instr::div(sp);
+                --sp;
                 break;
-            }
-            case 0x05: {
-                U256 a = pop();
-                top() = eth::sdiv(a, top());
+            case 0x05:
+                instr::sdiv(sp);
+                --sp;
                 break;
-            }
-            case 0x06: {
-                U256 a = pop();
-                top() = a % top();
+            case 0x06:
+                instr::mod(sp);
+                --sp;
                 break;
-            }
-            case 0x07: {
-                U256 a = pop();
-                top() = eth::smod(a, top());
+            case 0x07:
+                instr::smod(sp);
+                --sp;
                 break;
-            }
-            case 0x08: {
-                U256 a = pop(), b = pop();
-                top() = eth::addmod(a, b, top());
+            case 0x0b:
+                instr::signextend(sp);
+                --sp;
                 break;
-            }
-            case 0x09: {
-                U256 a = pop(), b = pop();
-                top() = eth::mulmod(a, b, top());
+            case 0x10:
+                instr::lt(sp);
+                --sp;
                 break;
-            }
-            case 0x0a: {
-                U256 a = pop();
-                if (!charge(kGasExpByte * ((top().bit_length() + 7) / 8)))
+            case 0x11:
+                instr::gt(sp);
+                --sp;
+                break;
+            case 0x12:
+                instr::slt(sp);
+                --sp;
+                break;
+            case 0x13:
+                instr::sgt(sp);
+                --sp;
+                break;
+            case 0x14:
+                instr::eq(sp);
+                --sp;
+                break;
+            case 0x16:
+                instr::bit_and(sp);
+                --sp;
+                break;
+            case 0x17:
+                instr::bit_or(sp);
+                --sp;
+                break;
+            case 0x18:
+                instr::bit_xor(sp);
+                --sp;
+                break;
+            case 0x1a:
+                instr::byte(sp);
+                --sp;
+                break;
+            case 0x1b:
+                instr::shl(sp);
+                --sp;
+                break;
+            case 0x1c:
+                instr::shr(sp);
+                --sp;
+                break;
+            case 0x1d:
+                instr::sar(sp);
+                --sp;
+                break;
+            case 0x08:
+                instr::addmod(sp);
+                sp -= 2;
+                break;
+            case 0x09:
+                instr::mulmod(sp);
+                sp -= 2;
+                break;
+            case 0x0a:
+                if (!charge(kGasExpByte * ((sp[-2].bit_length() + 7) / 8)))
                     return ExitStatus::kFailure;
-                top() = eth::exp(a, top());
+                instr::exp(sp);
+                --sp;
                 break;
-            }
-            case 0x0b: {
-                U256 a = pop();
-                top() = eth::signextend(a, top());
-                break;
-            }
-            case 0x10: {
-                U256 a = pop();
-                top() = U256(a < top() ? 1 : 0);
-                break;
-            }
-            case 0x11: {
-                U256 a = pop();
-                top() = U256(a > top() ? 1 : 0);
-                break;
-            }
-            case 0x12: {
-                U256 a = pop();
-                top() = U256(eth::slt(a, top()) ? 1 : 0);
-                break;
-            }
-            case 0x13: {
-                U256 a = pop();
-                top() = U256(eth::sgt(a, top()) ? 1 : 0);
-                break;
-            }
-            case 0x14: {
-                U256 a = pop();
-                top() = U256(a == top() ? 1 : 0);
-                break;
-            }
             case 0x15:
-                top() = U256(top().is_zero() ? 1 : 0);
+                instr::iszero(sp);
                 break;
-            case 0x16: {
-                U256 a = pop();
-                top() = a & top();
-                break;
-            }
-            case 0x17: {
-                U256 a = pop();
-                top() = a | top();
-                break;
-            }
-            case 0x18: {
-                U256 a = pop();
-                top() = a ^ top();
-                break;
-            }
             case 0x19:
-                top() = ~top();
+                instr::bit_not(sp);
                 break;
-            case 0x1a: {
-                U256 i = pop();
-                top() = eth::byte_at(i, top());
+            case 0x20:
+                if (!op_keccak()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x1b: {
-                U256 s = pop();
-                top() = (s.fits_u64() && s.low64() < 256)
-                            ? top() << static_cast<unsigned>(s.low64())
-                            : U256();
-                break;
-            }
-            case 0x1c: {
-                U256 s = pop();
-                top() = (s.fits_u64() && s.low64() < 256)
-                            ? top() >> static_cast<unsigned>(s.low64())
-                            : U256();
-                break;
-            }
-            case 0x1d: {
-                U256 s = pop();
-                top() = eth::sar(s, top());
-                break;
-            }
-            case 0x20: {
-                U256 offset = pop();
-                const U256& size = top();
-                if (!grow(offset, size)) return ExitStatus::kFailure;
-                const uint64_t n = size.low64();
-                if (!charge(kGasKeccakWord * static_cast<int64_t>(words(n))))
-                    return ExitStatus::kFailure;
-                const eth::Hash32 hash =
-                    eth::keccak256(n ? BytesView(memory.data() + offset.low64(), n) : BytesView());
-                top() = word_from_hash(hash);
-                break;
-            }
             case 0x30:
-                push(word_from_address(msg.recipient));
+                instr::push_address(sp++, msg.recipient);
                 break;
-            case 0x31: {
-                const Address a = address_from_word(top());
-                if (st.access_account(a) == Access::kCold &&
-                    !charge(kGasColdAccountAccess - kGasWarmAccess))
-                    return ExitStatus::kFailure;
-                top() = st.balance(a);
-                if (st.failed()) return ExitStatus::kFailure;
+            case 0x31:
+                if (!op_balance()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x32:
-                push(word_from_address(txc.origin));
+                instr::push_address(sp++, txc.origin);
                 break;
             case 0x33:
-                push(word_from_address(msg.sender));
+                instr::push_address(sp++, msg.sender);
                 break;
             case 0x34:
                 push(msg.value);
                 break;
-            case 0x35: {
-                const U256& off = top();
-                uint8_t w[32] = {};
-                if (off.fits_u64() && off.low64() < msg.input.size()) {
-                    const uint64_t start = off.low64();
-                    std::memcpy(w, msg.input.data() + start,
-                                std::min<uint64_t>(32, msg.input.size() - start));
-                }
-                top() = U256::from_be_word(w);
+            case 0x35:
+                if (!op_calldataload()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x36:
                 push(U256(msg.input.size()));
                 break;
             case 0x37:
             case 0x39:
-            case 0x3e: {
-                U256 mem_off = pop(), src_off = pop(), size = pop();
-                BytesView src = op == 0x37   ? msg.input
-                                : op == 0x39 ? BytesView(code.padded.data(), code.size)
-                                             : BytesView(return_data);
-                if (op == 0x3e) {
-                    // EIP-211: reading past the return data is an exceptional halt.
-                    if (!src_off.fits_u64() || !size.fits_u64() ||
-                        src_off.low64() + size.low64() < src_off.low64() ||
-                        src_off.low64() + size.low64() > return_data.size())
-                        return ExitStatus::kFailure;
-                }
-                if (!grow(mem_off, size)) return ExitStatus::kFailure;
-                const uint64_t n = size.low64();
-                if (!size.is_zero() && !charge(kGasCopyWord * static_cast<int64_t>(words(n))))
-                    return ExitStatus::kFailure;
-                if (!size.is_zero()) copy_padded(mem_off.low64(), n, src, src_off);
+            case 0x3e:
+                if (!op_copy(op)) return ExitStatus::kFailure;
                 break;
-            }
             case 0x38:
                 push(U256(code.size));
                 break;
             case 0x3a:
                 push(txc.gas_price);
                 break;
-            case 0x3b: {
-                const Address a = address_from_word(top());
-                if (st.access_account(a) == Access::kCold &&
-                    !charge(kGasColdAccountAccess - kGasWarmAccess))
-                    return ExitStatus::kFailure;
-                top() = U256(st.code(a).size);
-                if (st.failed()) return ExitStatus::kFailure;
+            case 0x3b:
+                if (!op_extcodesize()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x3c: {
-                const Address a = address_from_word(pop());
-                U256 mem_off = pop(), src_off = pop(), size = pop();
-                if (st.access_account(a) == Access::kCold &&
-                    !charge(kGasColdAccountAccess - kGasWarmAccess))
-                    return ExitStatus::kFailure;
-                if (!grow(mem_off, size)) return ExitStatus::kFailure;
-                if (!size.is_zero()) {
-                    if (!charge(kGasCopyWord * static_cast<int64_t>(words(size.low64()))))
-                        return ExitStatus::kFailure;
-                    const CodeAnalysis& c = st.code(a);
-                    if (st.failed()) return ExitStatus::kFailure;
-                    copy_padded(mem_off.low64(), size.low64(), BytesView(c.padded.data(), c.size),
-                                src_off);
-                }
+            case 0x3c:
+                if (!op_extcodecopy()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x3d:
                 push(U256(return_data.size()));
                 break;
-            case 0x3f: {
-                const Address a = address_from_word(top());
-                if (st.access_account(a) == Access::kCold &&
-                    !charge(kGasColdAccountAccess - kGasWarmAccess))
-                    return ExitStatus::kFailure;
-                // EIP-1052 with EIP-161: an empty account hashes to zero.
-                top() = st.is_empty(a) ? U256() : word_from_hash(st.code_hash(a));
-                if (st.failed()) return ExitStatus::kFailure;
+            case 0x3f:
+                if (!op_extcodehash()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x40: {
-                const U256& n = top();
-                U256 result;
-                if (n.fits_u64() && n.low64() < block.number && block.number - n.low64() <= 256 &&
-                    block.block_hash)
-                    result = word_from_hash(block.block_hash(n.low64()));
-                top() = result;
+            case 0x40:
+                if (!op_blockhash()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x41:
-                push(word_from_address(block.coinbase));
+                instr::push_address(sp++, block.coinbase);
                 break;
             case 0x42:
                 push(U256(block.timestamp));
@@ -407,7 +310,7 @@ ExitStatus Interpreter::run() {
                 push(U256(block.number));
                 break;
             case 0x44:
-                push(word_from_hash(block.prev_randao));
+                instr::push_hash(sp++, block.prev_randao);
                 break;
             case 0x45:
                 push(U256(block.gas_limit));
@@ -416,52 +319,32 @@ ExitStatus Interpreter::run() {
                 push(U256(block.chain_id));
                 break;
             case 0x47:
-                push(st.balance(msg.recipient));
+                op_selfbalance();
                 break;
             case 0x48:
                 push(block.base_fee);
                 break;
-            case 0x49: {
-                const U256& i = top();
-                top() = (i.fits_u64() && i.low64() < txc.blob_hashes.size())
-                            ? word_from_hash(txc.blob_hashes[i.low64()])
-                            : U256();
+            case 0x49:
+                if (!op_blobhash()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x4a:
                 push(txc.blob_base_fee);
                 break;
             case 0x50:
                 --sp;
                 break;
-            case 0x51: {
-                const U256 off = top();
-                if (!grow(off, U256(32))) return ExitStatus::kFailure;
-                top() = U256::from_be_word(memory.data() + off.low64());
+            case 0x51:
+                if (!op_mload()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x52: {
-                U256 off = pop(), v = pop();
-                if (!grow(off, U256(32))) return ExitStatus::kFailure;
-                const auto w = v.to_be_word();
-                std::memcpy(memory.data() + off.low64(), w.data(), 32);
+            case 0x52:
+                if (!op_mstore()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x53: {
-                U256 off = pop(), v = pop();
-                if (!grow(off, U256(1))) return ExitStatus::kFailure;
-                memory[off.low64()] = static_cast<uint8_t>(v.low64());
+            case 0x53:
+                if (!op_mstore8()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x54: {
-                const U256 key = top();
-                if (st.access_slot(msg.recipient, key) == Access::kCold &&
-                    !charge(kGasColdSload - kGasWarmAccess))
-                    return ExitStatus::kFailure;
-                top() = st.storage(msg.recipient, key);
-                if (st.failed()) return ExitStatus::kFailure;
+            case 0x54:
+                if (!op_sload()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x55:
                 if (!op_sstore()) return ExitStatus::kFailure;
                 break;
@@ -495,25 +378,14 @@ ExitStatus Interpreter::run() {
             case 0x5b:
                 break;
             case 0x5c:
-                top() = st.transient(msg.recipient, top());
+                op_tload();
                 break;
-            case 0x5d: {
-                if (msg.is_static) return ExitStatus::kFailure;
-                U256 key = pop(), v = pop();
-                st.set_transient(msg.recipient, key, v);
+            case 0x5d:
+                if (!op_tstore()) return ExitStatus::kFailure;
                 break;
-            }
-            case 0x5e: {
-                U256 dst = pop(), src = pop(), size = pop();
-                if (!size.is_zero()) {
-                    if (!grow(dst, size) || !grow(src, size)) return ExitStatus::kFailure;
-                    if (!charge(kGasCopyWord * static_cast<int64_t>(words(size.low64()))))
-                        return ExitStatus::kFailure;
-                    std::memmove(memory.data() + dst.low64(), memory.data() + src.low64(),
-                                 size.low64());
-                }
+            case 0x5e:
+                if (!op_mcopy()) return ExitStatus::kFailure;
                 break;
-            }
             case 0x5f:
                 push(U256());
                 break;
@@ -550,9 +422,7 @@ ExitStatus Interpreter::run() {
             case 0x7e:
             case 0x7f: {
                 const size_t n = op - 0x5f;
-                uint8_t w[32] = {};
-                std::memcpy(w + 32 - n, pcode + pc + 1, n);
-                push(U256::from_be_word(w));
+                instr::push(sp++, pcode + pc + 1, n);
                 pc += n + 1;
                 continue;
             }
@@ -598,21 +468,9 @@ ExitStatus Interpreter::run() {
             case 0xa1:
             case 0xa2:
             case 0xa3:
-            case 0xa4: {
-                if (msg.is_static) return ExitStatus::kFailure;
-                U256 off = pop(), size = pop();
-                if (!grow(off, size)) return ExitStatus::kFailure;
-                if (!charge(kGasLogByte * static_cast<int64_t>(size.low64())))
-                    return ExitStatus::kFailure;
-                Log log;
-                log.address = msg.recipient;
-                for (int i = 0; i < op - 0xa0; ++i) log.topics.push_back(hash_from_word(pop()));
-                if (!size.is_zero())
-                    log.data.assign(memory.data() + off.low64(),
-                                    memory.data() + off.low64() + size.low64());
-                st.add_log(std::move(log));
+            case 0xa4:
+                if (!op_log(op)) return ExitStatus::kFailure;
                 break;
-            }
             case 0xf0:
             case 0xf5:
                 if (!op_create(op)) return ExitStatus::kFailure;
@@ -642,6 +500,268 @@ ExitStatus Interpreter::run() {
         }
         ++pc;
     }
+}
+
+bool Interpreter::op_keccak() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    U256 offset = pop();
+    const U256& size = top();
+    if (!grow(offset, size)) return false;
+    const uint64_t n = size.low64();
+    if (!charge(kGasKeccakWord * static_cast<int64_t>(words(n)))) return false;
+    const eth::Hash32 hash =
+        eth::keccak256(n ? BytesView(memory.data() + offset.low64(), n) : BytesView());
+    top() = word_from_hash(hash);
+    return true;
+}
+
+bool Interpreter::op_balance() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const Address a = address_from_word(top());
+    if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
+        return false;
+    top() = st.balance(a);
+    if (st.failed()) return false;
+    return true;
+}
+
+bool Interpreter::op_calldataload() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const U256& off = top();
+    uint8_t w[32] = {};
+    if (off.fits_u64() && off.low64() < msg.input.size()) {
+        const uint64_t start = off.low64();
+        std::memcpy(w, msg.input.data() + start, std::min<uint64_t>(32, msg.input.size() - start));
+    }
+    top() = U256::from_be_word(w);
+    return true;
+}
+
+bool Interpreter::op_copy(uint8_t op) {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    U256 mem_off = pop(), src_off = pop(), size = pop();
+    BytesView src = op == 0x37   ? msg.input
+                    : op == 0x39 ? BytesView(code.padded.data(), code.size)
+                                 : BytesView(return_data);
+    if (op == 0x3e) {
+        // EIP-211: reading past the return data is an exceptional halt.
+        if (!src_off.fits_u64() || !size.fits_u64() ||
+            src_off.low64() + size.low64() < src_off.low64() ||
+            src_off.low64() + size.low64() > return_data.size())
+            return false;
+    }
+    if (!grow(mem_off, size)) return false;
+    const uint64_t n = size.low64();
+    if (!size.is_zero() && !charge(kGasCopyWord * static_cast<int64_t>(words(n)))) return false;
+    if (!size.is_zero()) copy_padded(mem_off.low64(), n, src, src_off);
+    return true;
+}
+
+bool Interpreter::op_extcodesize() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const Address a = address_from_word(top());
+    if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
+        return false;
+    top() = U256(st.code(a).size);
+    if (st.failed()) return false;
+    return true;
+}
+
+bool Interpreter::op_extcodecopy() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const Address a = address_from_word(pop());
+    U256 mem_off = pop(), src_off = pop(), size = pop();
+    if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
+        return false;
+    if (!grow(mem_off, size)) return false;
+    if (!size.is_zero()) {
+        if (!charge(kGasCopyWord * static_cast<int64_t>(words(size.low64())))) return false;
+        const CodeAnalysis& c = st.code(a);
+        if (st.failed()) return false;
+        copy_padded(mem_off.low64(), size.low64(), BytesView(c.padded.data(), c.size), src_off);
+    }
+    return true;
+}
+
+bool Interpreter::op_extcodehash() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const Address a = address_from_word(top());
+    if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
+        return false;
+    // EIP-1052 with EIP-161: an empty account hashes to zero.
+    top() = st.is_empty(a) ? U256() : word_from_hash(st.code_hash(a));
+    if (st.failed()) return false;
+    return true;
+}
+
+bool Interpreter::op_blockhash() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const U256& n = top();
+    U256 result;
+    if (n.fits_u64() && n.low64() < block.number && block.number - n.low64() <= 256 &&
+        block.block_hash)
+        result = word_from_hash(block.block_hash(n.low64()));
+    top() = result;
+    return true;
+}
+
+bool Interpreter::op_blobhash() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const U256& i = top();
+    top() = (i.fits_u64() && i.low64() < txc.blob_hashes.size())
+                ? word_from_hash(txc.blob_hashes[i.low64()])
+                : U256();
+    return true;
+}
+
+bool Interpreter::op_mload() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const U256 off = top();
+    if (!grow(off, U256(32))) return false;
+    top() = U256::from_be_word(memory.data() + off.low64());
+    return true;
+}
+
+bool Interpreter::op_mstore() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    U256 off = pop(), v = pop();
+    if (!grow(off, U256(32))) return false;
+    const auto w = v.to_be_word();
+    std::memcpy(memory.data() + off.low64(), w.data(), 32);
+    return true;
+}
+
+bool Interpreter::op_mstore8() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    U256 off = pop(), v = pop();
+    if (!grow(off, U256(1))) return false;
+    memory[off.low64()] = static_cast<uint8_t>(v.low64());
+    return true;
+}
+
+bool Interpreter::op_sload() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    const U256 key = top();
+    if (st.access_slot(msg.recipient, key) == Access::kCold &&
+        !charge(kGasColdSload - kGasWarmAccess))
+        return false;
+    top() = st.storage(msg.recipient, key);
+    if (st.failed()) return false;
+    return true;
+}
+
+bool Interpreter::op_tstore() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    if (msg.is_static) return false;
+    U256 key = pop(), v = pop();
+    st.set_transient(msg.recipient, key, v);
+    return true;
+}
+
+bool Interpreter::op_mcopy() {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    U256 dst = pop(), src = pop(), size = pop();
+    if (!size.is_zero()) {
+        if (!grow(dst, size) || !grow(src, size)) return false;
+        if (!charge(kGasCopyWord * static_cast<int64_t>(words(size.low64())))) return false;
+        std::memmove(memory.data() + dst.low64(), memory.data() + src.low64(), size.low64());
+    }
+    return true;
+}
+
+bool Interpreter::op_log(uint8_t op) {
+    JournaledState& st = evm.state_;
+    const BlockEnv& block = evm.block_;
+    const TxContext& txc = evm.tx_;
+    (void)st;
+    (void)block;
+    (void)txc;
+    if (msg.is_static) return false;
+    U256 off = pop(), size = pop();
+    if (!grow(off, size)) return false;
+    if (!charge(kGasLogByte * static_cast<int64_t>(size.low64()))) return false;
+    Log log;
+    log.address = msg.recipient;
+    for (int i = 0; i < op - 0xa0; ++i) log.topics.push_back(hash_from_word(pop()));
+    if (!size.is_zero())
+        log.data.assign(memory.data() + off.low64(), memory.data() + off.low64() + size.low64());
+    st.add_log(std::move(log));
+    return true;
 }
 
 bool Interpreter::op_sstore() {
@@ -831,6 +951,24 @@ CallResult Evm::run_code(const Message& msg, const CodeAnalysis& code) {
     return r;
 }
 
+CallResult Evm::call_precompile(const Message& msg, const Snapshot& snap) {
+    CallResult r;
+    PrecompileResult p =
+        run_precompile(msg.code_address, msg.input, static_cast<uint64_t>(msg.gas), precompiles_);
+    if (p.status == PrecompileStatus::kUnsupported) {
+        state_.set_error(fail("evm: " + p.reason, kErrorUnsupportedPrecompile));
+        return r;
+    }
+    if (p.status == PrecompileStatus::kSuccess && p.gas_used <= static_cast<uint64_t>(msg.gas)) {
+        r.status = ExitStatus::kSuccess;
+        r.gas_left = msg.gas - static_cast<int64_t>(p.gas_used);
+        r.output = std::move(p.output);
+    } else {
+        state_.revert(snap);
+    }
+    return r;
+}
+
 CallResult Evm::execute_call(const Message& msg) {
     CallResult r;
     r.gas_left = msg.gas;
@@ -850,27 +988,7 @@ CallResult Evm::execute_call(const Message& msg) {
         state_.touch(msg.recipient);
     }
 
-    if (precompile) {
-        PrecompileResult p = run_precompile(msg.code_address, msg.input,
-                                            static_cast<uint64_t>(msg.gas), precompiles_);
-        if (p.status == PrecompileStatus::kUnsupported) {
-            state_.set_error(fail("evm: " + p.reason, kErrorUnsupportedPrecompile));
-            r.status = ExitStatus::kFailure;
-            r.gas_left = 0;
-            return r;
-        }
-        if (p.status == PrecompileStatus::kSuccess &&
-            p.gas_used <= static_cast<uint64_t>(msg.gas)) {
-            r.status = ExitStatus::kSuccess;
-            r.gas_left = msg.gas - static_cast<int64_t>(p.gas_used);
-            r.output = std::move(p.output);
-        } else {
-            state_.revert(snap);
-            r.status = ExitStatus::kFailure;
-            r.gas_left = 0;
-        }
-        return r;
-    }
+    if (precompile) return call_precompile(msg, snap);
 
     const CodeAnalysis& code = state_.code(msg.code_address);
     if (state_.failed()) {

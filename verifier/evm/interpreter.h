@@ -102,6 +102,8 @@ class Evm {
   private:
     friend struct Interpreter;
     CallResult execute_call(const Message& msg);
+    // Out of line: its result's strings stay off the call recursion's frames.
+    [[gnu::noinline]] CallResult call_precompile(const Message& msg, const Snapshot& snap);
     CallResult execute_create(const Message& msg);
     CallResult run_code(const Message& msg, const CodeAnalysis& code);
 
