@@ -503,12 +503,6 @@ ExitStatus Interpreter::run() {
 }
 
 bool Interpreter::op_keccak() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     U256 offset = pop();
     const U256& size = top();
     if (!grow(offset, size)) return false;
@@ -522,11 +516,6 @@ bool Interpreter::op_keccak() {
 
 bool Interpreter::op_balance() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const Address a = address_from_word(top());
     if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
         return false;
@@ -536,12 +525,6 @@ bool Interpreter::op_balance() {
 }
 
 bool Interpreter::op_calldataload() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const U256& off = top();
     uint8_t w[32] = {};
     if (off.fits_u64() && off.low64() < msg.input.size()) {
@@ -553,12 +536,6 @@ bool Interpreter::op_calldataload() {
 }
 
 bool Interpreter::op_copy(uint8_t op) {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     U256 mem_off = pop(), src_off = pop(), size = pop();
     BytesView src = op == 0x37   ? msg.input
                     : op == 0x39 ? BytesView(code.padded.data(), code.size)
@@ -579,11 +556,6 @@ bool Interpreter::op_copy(uint8_t op) {
 
 bool Interpreter::op_extcodesize() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const Address a = address_from_word(top());
     if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
         return false;
@@ -594,11 +566,6 @@ bool Interpreter::op_extcodesize() {
 
 bool Interpreter::op_extcodecopy() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const Address a = address_from_word(pop());
     U256 mem_off = pop(), src_off = pop(), size = pop();
     if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
@@ -615,11 +582,6 @@ bool Interpreter::op_extcodecopy() {
 
 bool Interpreter::op_extcodehash() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const Address a = address_from_word(top());
     if (st.access_account(a) == Access::kCold && !charge(kGasColdAccountAccess - kGasWarmAccess))
         return false;
@@ -630,12 +592,7 @@ bool Interpreter::op_extcodehash() {
 }
 
 bool Interpreter::op_blockhash() {
-    JournaledState& st = evm.state_;
     const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const U256& n = top();
     U256 result;
     if (n.fits_u64() && n.low64() < block.number && block.number - n.low64() <= 256 &&
@@ -646,12 +603,7 @@ bool Interpreter::op_blockhash() {
 }
 
 bool Interpreter::op_blobhash() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
     const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const U256& i = top();
     top() = (i.fits_u64() && i.low64() < txc.blob_hashes.size())
                 ? word_from_hash(txc.blob_hashes[i.low64()])
@@ -660,12 +612,6 @@ bool Interpreter::op_blobhash() {
 }
 
 bool Interpreter::op_mload() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const U256 off = top();
     if (!grow(off, U256(32))) return false;
     top() = U256::from_be_word(memory.data() + off.low64());
@@ -673,12 +619,6 @@ bool Interpreter::op_mload() {
 }
 
 bool Interpreter::op_mstore() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     U256 off = pop(), v = pop();
     if (!grow(off, U256(32))) return false;
     const auto w = v.to_be_word();
@@ -687,12 +627,6 @@ bool Interpreter::op_mstore() {
 }
 
 bool Interpreter::op_mstore8() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     U256 off = pop(), v = pop();
     if (!grow(off, U256(1))) return false;
     memory[off.low64()] = static_cast<uint8_t>(v.low64());
@@ -701,11 +635,6 @@ bool Interpreter::op_mstore8() {
 
 bool Interpreter::op_sload() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     const U256 key = top();
     if (st.access_slot(msg.recipient, key) == Access::kCold &&
         !charge(kGasColdSload - kGasWarmAccess))
@@ -717,11 +646,6 @@ bool Interpreter::op_sload() {
 
 bool Interpreter::op_tstore() {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     if (msg.is_static) return false;
     U256 key = pop(), v = pop();
     st.set_transient(msg.recipient, key, v);
@@ -729,12 +653,6 @@ bool Interpreter::op_tstore() {
 }
 
 bool Interpreter::op_mcopy() {
-    JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     U256 dst = pop(), src = pop(), size = pop();
     if (!size.is_zero()) {
         if (!grow(dst, size) || !grow(src, size)) return false;
@@ -746,11 +664,6 @@ bool Interpreter::op_mcopy() {
 
 bool Interpreter::op_log(uint8_t op) {
     JournaledState& st = evm.state_;
-    const BlockEnv& block = evm.block_;
-    const TxContext& txc = evm.tx_;
-    (void)st;
-    (void)block;
-    (void)txc;
     if (msg.is_static) return false;
     U256 off = pop(), size = pop();
     if (!grow(off, size)) return false;
