@@ -29,9 +29,10 @@ Bytes hex(const std::string& h) { return eth::from_hex(h).value(); }
 // lacks a node does.
 class HoleySource final : public StateSource {
   public:
-    HoleySource(MemoryState& inner, Address hole) : inner_(inner), hole_(hole) {}
+    HoleySource(MemoryState& inner, Address hole, int code = 0)
+        : inner_(inner), hole_(hole), code_(code) {}
     Result<std::optional<eth::Account>> account(const Address& a) override {
-        if (a == hole_) return fail("witness has no node for the account");
+        if (a == hole_) return fail("witness has no node for the account", code_);
         return inner_.account(a);
     }
     Result<U256> storage(const Address& a, const U256& slot) override {
@@ -43,6 +44,7 @@ class HoleySource final : public StateSource {
   private:
     MemoryState& inner_;
     Address hole_;
+    int code_;
 };
 
 class EvmTransactionTest : public ::testing::Test {
@@ -105,11 +107,16 @@ TEST_F(EvmTransactionTest, FailedStateReadIsAnErrorNotAnOutcome) {
     EXPECT_EQ(out.error().code, kErrorStateUnavailable);
     EXPECT_NE(out.error().message.find(hole.to_hex()), std::string::npos) << out.error().message;
 
-    // Storage of an account the source cannot read: SLOAD through DELEGATECALL-free code
-    // at the hole itself is unreachable, so call it: its account read fails first.
+    // Calling the unreadable account fails on its account read, before any code runs.
     auto direct = execute_transaction(source, env, call(hole), sender);
     ASSERT_FALSE(direct);
     EXPECT_EQ(direct.error().code, kErrorStateUnavailable);
+
+    // A source's own error code reaches the caller unchanged.
+    HoleySource coded(state, hole, 77);
+    auto kept = execute_transaction(coded, env, call(addr(0x02)), sender);
+    ASSERT_FALSE(kept);
+    EXPECT_EQ(kept.error().code, 77);
 }
 
 TEST_F(EvmTransactionTest, InvalidTransactionsAreTheirOwnError) {

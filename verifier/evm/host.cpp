@@ -43,6 +43,11 @@ JournaledState::JournalEntry& JournaledState::record(int kind, AccountEntry* acc
     return j;
 }
 
+namespace {
+// The source's own error code when it has one (callers act on it), else ours.
+int source_code(const Error& e) { return e.code != 0 ? e.code : kErrorStateUnavailable; }
+}  // namespace
+
 JournaledState::JournaledState(StateSource& source) : source_(source) {}
 JournaledState::~JournaledState() = default;
 
@@ -59,7 +64,7 @@ JournaledState::AccountEntry& JournaledState::entry(const eth::Address& a) {
     auto account = source_.account(a);
     if (!account) {
         set_error(fail("evm state: account " + a.to_hex() + ": " + account.error().message,
-                       kErrorStateUnavailable));
+                       source_code(account.error())));
     } else if (*account) {
         e->pre = **account;
         e->nonce = e->pre->nonce;
@@ -100,7 +105,7 @@ const CodeAnalysis& JournaledState::code(const eth::Address& a) {
         if (!bytes) {
             set_error(fail("evm state: code " + e.code_hash.to_hex() + " of " + a.to_hex() + ": " +
                                bytes.error().message,
-                           kErrorStateUnavailable));
+                           source_code(bytes.error())));
             static const CodeAnalysis kNone = analyze({});
             return kNone;
         }
@@ -212,7 +217,7 @@ JournaledState::Slot& JournaledState::slot(AccountEntry& e, const eth::Address& 
         if (!read)
             set_error(fail("evm state: storage " + key.to_hex() + " of " + a.to_hex() + ": " +
                                read.error().message,
-                           kErrorStateUnavailable));
+                           source_code(read.error())));
         else
             s.original = s.current = *read;
     }

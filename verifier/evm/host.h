@@ -55,7 +55,8 @@ enum class Access : uint8_t { kWarm, kCold };
 // Error::code values of an execution that ends without a result. Every one of them means
 // the transaction cannot be judged, except kErrorInvalidTransaction, which is a verdict
 // on the transaction itself (it cannot be included in a block).
-inline constexpr int kErrorStateUnavailable = 0x4556'0001;       // a StateSource read failed
+// A StateSource read failed and its error had no code of its own (one it has is kept).
+inline constexpr int kErrorStateUnavailable = 0x4556'0001;
 inline constexpr int kErrorUnsupportedPrecompile = 0x4556'0002;  // a precompile Vigil lacks
 inline constexpr int kErrorInvalidTransaction = 0x4556'0003;     // nonce, fees, gas, …
 

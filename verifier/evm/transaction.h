@@ -40,13 +40,16 @@ struct TxOutcome {
     StateDiff diff;
 };
 
-// Runs `tx`, sent by `sender` (already recovered by the caller), on top of `state`.
-// Errors: code kErrorInvalidTransaction when the transaction cannot be included (nonce,
-// balance, fee caps, gas limits, sender with code, blob rules); kErrorStateUnavailable
-// or kErrorUnsupportedPrecompile when the outcome cannot be known (a failed state read,
-// a precompile Vigil lacks); deposits (0x7e) are not executed here (kErrorUnsupportedPrecompile
-// is not used for them: the message says so, code kErrorUnsupportedTransaction).
+// Deposits (0x7e) are OP Stack's and not executed here: their error has this code.
 inline constexpr int kErrorUnsupportedTransaction = 0x4556'0004;
+
+// Runs `tx`, sent by `sender` (already recovered by the caller), on top of `state`, and
+// returns what it did; `state` itself is only read. Errors:
+// - code kErrorInvalidTransaction: the transaction cannot be included (nonce, balance,
+//   fee caps, gas limits, a sender with code, blob rules, intrinsic checks);
+// - anything else means the outcome cannot be known, never a verdict: a failed state read
+//   (the source's error code, or kErrorStateUnavailable if it had none), a precompile
+//   Vigil lacks (kErrorUnsupportedPrecompile), a deposit (kErrorUnsupportedTransaction).
 Result<TxOutcome> execute_transaction(StateSource& state, const BlockEnv& block,
                                       const eth::Transaction& tx, const eth::Address& sender,
                                       const ExecutionConfig& config = {});
