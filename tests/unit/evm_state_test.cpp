@@ -178,6 +178,7 @@ Result<eth::Transaction> build_tx(const json& t, const json& indexes) {
 struct FolderStats {
     size_t files = 0, cases = 0, passed = 0, skipped = 0;
     std::vector<std::string> failures, skips;
+    std::vector<std::string> bench_only;  // files left to the benchmark, not counted
 };
 
 void run_case(const std::string& name, const json& test, const json& post, FolderStats& stats) {
@@ -228,7 +229,10 @@ FolderStats run_folder(const fs::path& dir) {
         const std::string rel = fs::relative(e.path(), dir).string();
         bool bench_only = false;
         for (const std::string& b : kBenchOnly) bench_only |= rel.rfind(b + "/", 0) == 0;
-        if (!bench_only) files.push_back(e.path());
+        if (bench_only)
+            stats.bench_only.push_back(rel);
+        else
+            files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& file : files) {
@@ -264,6 +268,8 @@ TEST_P(EvmStateTests, MatchRootAndLogs) {
               << ", passed " << s.passed << ", skipped " << s.skipped << ", failed "
               << s.failures.size() << " (" << secs << " s)\n";
     for (const std::string& skip : s.skips) std::cout << "  skipped " << skip << "\n";
+    for (const std::string& file : s.bench_only)
+        std::cout << "  not run here (too slow; bench/evm/evm_bench.cpp runs it): " << file << "\n";
     for (const std::string& f : s.failures) std::cout << "  FAILED " << f << "\n";
     g_total.files += s.files;
     g_total.cases += s.cases;
