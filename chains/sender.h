@@ -102,6 +102,11 @@ class Sender {
     // Signs, persists and broadcasts a request (or returns the record of an earlier
     // submit with the same id).
     Result<TxRecord> submit(const TxRequest& request);
+    // submit() for many requests at once: one batch of gas estimates, nonces in request
+    // order, one commit for all, one batch of broadcasts. One result per request (a
+    // request that would revert does not hold up the others); the outer error only when
+    // nothing could be decided (the node or the store failed), and then nothing was sent.
+    Result<std::vector<Result<TxRecord>>> submit_all(const std::vector<TxRequest>& requests);
 
     // Checks receipts, re-broadcasts lost transactions, replaces stuck ones. Returns the
     // records that became final in this call.
@@ -122,7 +127,10 @@ class Sender {
     Result<Fees> suggest_fees();
     Result<uint64_t> chain_nonce(const char* tag);
     Result<TxAttempt> sign(const TxRecord& record, const Fees& fees);
+    void stage(const TxRecord& record, core::WriteBatch& batch) const;
     Status persist(const TxRecord& record, bool with_next_nonce);
+    // A broadcast refusal: ok when the node already has the transaction, else logged.
+    Status broadcast_refused(const std::string& id, const Error& error);
     // Sends the newest attempt; "already known" counts as sent.
     Status broadcast(TxRecord& record);
     Status reassign_nonce(TxRecord& record);
@@ -141,13 +149,16 @@ class Sender {
     std::map<std::string, int> nonce_taken_polls_;  // consecutive polls a nonce looked taken
     // Receipts can only change when the head does: the head the last poll read them at.
     std::optional<uint64_t> receipts_head_;
+    // No poll has asked the node for the in-flight transactions since the start.
+    bool known_unchecked_ = true;
     // The last fee suggestion and when it was made (reused for a second: one eth_feeHistory
     // per burst of submits rather than per transaction).
     std::optional<Fees> fees_;
     int64_t fees_at_ms_ = 0;
 };
 
-// The record's persisted form (JSON text), exposed for tests and the admin API.
+// The record's persisted form (a format byte and RLP; JSON text from earlier versions is
+// read too), exposed for tests.
 std::string encode_record(const TxRecord& record);
 Result<TxRecord> decode_record(std::string_view text);
 

@@ -21,6 +21,10 @@ int64_t system_ms() {
         .count();
 }
 
+// How many pending (observed or provable) withdrawals a round looks at, from the index
+// alone; those a game covers are then read, up to the round's size.
+constexpr size_t kPendingScan = 4096;
+
 Value hash_value(const eth::Hash32& h) {
     return Value::fixed_bytes(eth::Bytes(h.bytes.begin(), h.bytes.end()));
 }
@@ -115,58 +119,124 @@ std::string Prover::finalize_id(const WithdrawalRecord& r) const {
 
 Status Prover::move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason) {
     const WithdrawalState before = r.state;
-    const int64_t now = clock_();
-    const double seconds = static_cast<double>(std::max<int64_t>(0, now - r.updated_at_ms)) / 1000;
-    {
-        std::lock_guard<std::mutex> lock(ledger_->mu);
-        VIGIL_TRY(auto current, withdrawals_.get(route_.name, r.hash));
-        if (!current || current->state != before)
-            return fail("withdrawal " + r.hash.to_hex() + " changed underneath (" +
-                            (current ? state_name(current->state) : "erased") + ")",
-                        kWithdrawalChanged);
-        r.state = to;
-        r.reason = reason;
-        r.updated_at_ms = now;
-        RouteCounts counts = ledger_->counts;
-        core::WriteBatch batch;
-        withdrawals_.stage(r, before, counts, batch);
-        if (Status s = store_.commit(batch); !s.ok()) {
-            r.state = before;
-            return s;
-        }
-        ledger_->counts = counts;
-    }
-    if (to == WithdrawalState::proven) {
-        const uint64_t ready = r.proven_at == 0 ? 0 : r.proven_at + proof_maturity_secs_;
-        uint64_t cur = next_scan_at_.load();
-        while (ready < cur && !next_scan_at_.compare_exchange_weak(cur, ready)) {
-        }
-    }
-    if (hooks_.moved) hooks_.moved(before, to, seconds);
-    if (to == WithdrawalState::failed)
-        log_.error("withdrawal failed: an operator must look (vigil relay retry re-queues it)",
-                   {{"route", route_.name},
-                    {"withdrawal", r.hash.to_hex()},
-                    {"from", state_name(before)},
-                    {"reason", reason}});
-    else
-        log_.info("withdrawal", {{"route", route_.name},
-                                 {"withdrawal", r.hash.to_hex()},
-                                 {"from", state_name(before)},
-                                 {"to", state_name(to)},
-                                 {"reason", reason}});
+    VIGIL_TRY(auto applied, move_all({Move{&r, to, reason}}));
+    if (!applied[0])
+        return fail("withdrawal " + r.hash.to_hex() + " changed underneath (was " +
+                        state_name(before) + ")",
+                    kWithdrawalChanged);
     return Status{};
 }
 
+Result<std::vector<bool>> Prover::move_all(const std::vector<Move>& moves) {
+    std::vector<bool> applied(moves.size(), false);
+    if (moves.empty()) return applied;
+    struct Undo {
+        WithdrawalState state;
+        std::string reason;
+        int64_t updated_at_ms;
+    };
+    std::vector<Undo> undo;
+    undo.reserve(moves.size());
+    std::vector<double> seconds(moves.size(), 0);
+    const int64_t now = clock_();
+    {
+        std::lock_guard<std::mutex> lock(ledger_->mu);
+        RouteCounts counts = ledger_->counts;
+        core::WriteBatch batch;
+        for (size_t i = 0; i < moves.size(); ++i) {
+            WithdrawalRecord& r = *moves[i].record;
+            undo.push_back({r.state, r.reason, r.updated_at_ms});
+            // The state index is written with the record: one key lookup tells whether the
+            // record is still as read.
+            VIGIL_TRY(bool same,
+                      withdrawals_.is_in_state(route_.name, r.state, r.l2_block, r.hash));
+            if (!same) {
+                log_.debug("withdrawal changed underneath: left as it is",
+                           {{"route", route_.name},
+                            {"withdrawal", r.hash.to_hex()},
+                            {"was", state_name(r.state)}});
+                continue;
+            }
+            seconds[i] = static_cast<double>(std::max<int64_t>(0, now - r.updated_at_ms)) / 1000;
+            const WithdrawalState before = r.state;
+            r.state = moves[i].to;
+            r.reason = moves[i].reason;
+            r.updated_at_ms = now;
+            withdrawals_.stage(r, before, counts, batch);
+            applied[i] = true;
+        }
+        if (Status s = store_.commit(batch); !s.ok()) {
+            for (size_t i = 0; i < moves.size(); ++i)
+                if (applied[i]) {
+                    moves[i].record->state = undo[i].state;
+                    moves[i].record->reason = undo[i].reason;
+                    moves[i].record->updated_at_ms = undo[i].updated_at_ms;
+                }
+            return s.error();
+        }
+        ledger_->counts = counts;
+    }
+    for (size_t i = 0; i < moves.size(); ++i) {
+        if (!applied[i]) continue;
+        const WithdrawalRecord& r = *moves[i].record;
+        const WithdrawalState before = undo[i].state;
+        const WithdrawalState to = moves[i].to;
+        if (to == WithdrawalState::proven) {
+            const uint64_t ready = r.proven_at == 0 ? 0 : r.proven_at + proof_maturity_secs_;
+            uint64_t cur = next_scan_at_.load();
+            while (ready < cur && !next_scan_at_.compare_exchange_weak(cur, ready)) {
+            }
+        }
+        if (hooks_.moved) hooks_.moved(before, to, seconds[i]);
+        if (to == WithdrawalState::failed)
+            log_.error("withdrawal failed: an operator must look (vigil relay retry re-queues it)",
+                       {{"route", route_.name},
+                        {"withdrawal", r.hash.to_hex()},
+                        {"from", state_name(before)},
+                        {"reason", r.reason}});
+        else
+            log_.info("withdrawal", {{"route", route_.name},
+                                     {"withdrawal", r.hash.to_hex()},
+                                     {"from", state_name(before)},
+                                     {"to", state_name(to)},
+                                     {"reason", r.reason}});
+    }
+    return applied;
+}
+
 Result<Prover::OnL1Proof> Prover::proof_on_l1(const eth::Hash32& hash) {
-    VIGIL_TRY(rpc::Json answer, portal_call("provenWithdrawals(bytes32,address)",
-                                            {hash_value(hash), Value::address(sender_.address())}));
-    if (!answer.is_string()) return fail("provenWithdrawals: answer is not a hex string");
-    VIGIL_TRY(eth::Bytes out, eth::from_hex(answer.get<std::string>()));
-    VIGIL_TRY(Value v, eth::abi::decode_params(*eth::abi::parse_type("(address,uint64)"), out));
-    const auto& items = v.as<eth::abi::TupleValue>().items;
-    return OnL1Proof{items.at(0).as<eth::Address>(),
-                     items.at(1).as<eth::abi::UintValue>().value.low64()};
+    VIGIL_TRY(auto proofs, proofs_on_l1({hash}));
+    return proofs.at(0);
+}
+
+Result<std::vector<Prover::OnL1Proof>> Prover::proofs_on_l1(
+    const std::vector<eth::Hash32>& hashes) {
+    static const auto sig = *eth::abi::parse_signature("provenWithdrawals(bytes32,address)");
+    static const auto answer_type = *eth::abi::parse_type("(address,uint64)");
+    std::vector<rpc::RpcCall> calls;
+    calls.reserve(hashes.size());
+    for (const eth::Hash32& hash : hashes) {
+        VIGIL_TRY(eth::Bytes data,
+                  eth::abi::encode_call(
+                      sig, Value::tuple({hash_value(hash), Value::address(sender_.address())})));
+        calls.push_back({"eth_call", rpc::Json::array({{{"to", route_.portal.to_hex()},
+                                                        {"data", eth::to_hex(data)},
+                                                        {"from", sender_.address().to_hex()}},
+                                                       "latest"})});
+    }
+    VIGIL_TRY(auto answers, l1_.batch(calls));
+    std::vector<OnL1Proof> out;
+    out.reserve(answers.size());
+    for (auto& answer : answers) {
+        if (!answer.ok()) return std::move(answer).error();
+        if (!answer->is_string()) return fail("provenWithdrawals: answer is not a hex string");
+        VIGIL_TRY(eth::Bytes bytes, eth::from_hex(answer->get<std::string>()));
+        VIGIL_TRY(Value v, eth::abi::decode_params(answer_type, bytes));
+        const auto& items = v.as<eth::abi::TupleValue>().items;
+        out.push_back(OnL1Proof{items.at(0).as<eth::Address>(),
+                                items.at(1).as<eth::abi::UintValue>().value.low64()});
+    }
+    return out;
 }
 
 Result<rpc::Json> Prover::portal_call(const std::string& signature, std::vector<Value> args) {
@@ -259,41 +329,61 @@ Result<std::optional<Prover::GameChoice>> Prover::pick_game(
     return std::optional<GameChoice>();
 }
 
-Result<eth::Bytes> Prover::prove_calldata(const WithdrawalRecord& r,
-                                          const verifier::VerdictRecord& game) {
+Result<std::vector<Result<eth::Bytes>>> Prover::prove_calldata(
+    const std::vector<WithdrawalRecord*>& records, const verifier::VerdictRecord& game) {
     const verifier::OutputRootInputs& in = *game.computed;
-    const eth::Hash32 slot = eth::opstack::sent_messages_slot(r.hash);
+    std::vector<eth::Hash32> slots;
+    rpc::Json slot_list = rpc::Json::array();
+    for (const WithdrawalRecord* r : records) {
+        slots.push_back(eth::opstack::sent_messages_slot(r->hash));
+        slot_list.push_back(slots.back().to_hex());
+    }
     // Pinned to the game's L2 block by hash: the proof is of exactly the block whose
     // output root the verifier recomputed.
     VIGIL_TRY(
         rpc::Json proof_json,
         l2_.call("eth_getProof", rpc::Json::array({eth::opstack::message_passer_address().to_hex(),
-                                                   rpc::Json::array({slot.to_hex()}),
+                                                   std::move(slot_list),
                                                    {{"blockHash", in.block_hash.to_hex()}}})));
     VIGIL_TRY(eth::AccountProof proof, rpc::parse_account_proof(proof_json));
     auto verified = eth::verify_account_proof(in.state_root, proof);
     if (!verified)
-        return fail("the L2 node's proof of " + r.hash.to_hex() +
-                    " does not verify against the game's state root: " + verified.error().message);
+        return fail("the L2 node's proof of the message passer does not verify against game " +
+                    game.proposal.game.to_hex() + "'s state root: " + verified.error().message);
     if (verified->account.storage_root != in.message_passer_storage_root)
-        return fail("the L2 node proves another message passer storage root than the game's");
-    if (verified->storage.size() != 1 || verified->storage[0].slot != slot ||
-        verified->storage[0].value != eth::U256(1))
-        return fail("withdrawal " + r.hash.to_hex() + " is not in sentMessages at L2 block " +
-                    std::to_string(in.l2_block));
-    std::vector<Value> nodes;
-    for (const auto& n : proof.storage[0].proof) nodes.push_back(Value::bytes(n));
-    const auto& tx = r.tx;
-    return eth::abi::encode_call(
-        *eth::abi::parse_signature(kProveSignature),
-        Value::tuple(
-            {Value::tuple({Value::uint(tx.nonce), Value::address(tx.sender),
-                           Value::address(tx.target), Value::uint(tx.value),
-                           Value::uint(tx.gas_limit), Value::bytes(tx.data)}),
-             Value::uint(eth::U256(game.proposal.game_index)),
-             Value::tuple({hash_value(eth::Hash32{}), hash_value(in.state_root),
-                           hash_value(in.message_passer_storage_root), hash_value(in.block_hash)}),
-             Value::array(std::move(nodes))}));
+        return fail("the L2 node proves another message passer storage root than game " +
+                    game.proposal.game.to_hex() + "'s");
+    if (verified->storage.size() != slots.size() || proof.storage.size() != slots.size())
+        return fail("the L2 node proved " + std::to_string(verified->storage.size()) +
+                    " sentMessages slots, " + std::to_string(slots.size()) + " were asked");
+    static const auto sig = *eth::abi::parse_signature(kProveSignature);
+    std::vector<Result<eth::Bytes>> out;
+    out.reserve(records.size());
+    for (size_t k = 0; k < records.size(); ++k) {
+        const WithdrawalRecord& r = *records[k];
+        // The answer lists the slots in the order asked; checked, not assumed.
+        if (verified->storage[k].slot != slots[k] || proof.storage[k].slot != slots[k])
+            return fail("the L2 node's storage proofs are not in the order asked");
+        if (verified->storage[k].value != eth::U256(1)) {
+            out.push_back(fail("withdrawal " + r.hash.to_hex() +
+                               " is not in sentMessages at L2 block " +
+                               std::to_string(in.l2_block)));
+            continue;
+        }
+        std::vector<Value> nodes;
+        for (const auto& n : proof.storage[k].proof) nodes.push_back(Value::bytes(n));
+        const auto& tx = r.tx;
+        out.push_back(eth::abi::encode_call(
+            sig, Value::tuple({Value::tuple({Value::uint(tx.nonce), Value::address(tx.sender),
+                                             Value::address(tx.target), Value::uint(tx.value),
+                                             Value::uint(tx.gas_limit), Value::bytes(tx.data)}),
+                               Value::uint(eth::U256(game.proposal.game_index)),
+                               Value::tuple({hash_value(eth::Hash32{}), hash_value(in.state_root),
+                                             hash_value(in.message_passer_storage_root),
+                                             hash_value(in.block_hash)}),
+                               Value::array(std::move(nodes))})));
+    }
+    return out;
 }
 
 // A send the sender refused: back to `back` to be tried again next round, or failed once
@@ -319,44 +409,61 @@ Status Prover::not_sent(WithdrawalRecord& r, const Error& why, const char* call,
     return Status{};
 }
 
-// Follows the withdrawals in `state` (proving or finalizing) to their transaction's end.
+// Follows the withdrawals in `state` (proving or finalizing) to their transaction's end,
+// all their moves in one commit.
 Status Prover::follow(WithdrawalState state, const char* kind, size_t max, size_t& done,
                       size_t& failed) {
     const bool proving = state == WithdrawalState::proving;
     VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, state, max));
+    const WithdrawalState back = proving ? WithdrawalState::provable : WithdrawalState::proven;
+    std::vector<Move> moves;
+    std::vector<WithdrawalRecord*> proved;  // succeeded proofs: the portal is asked for their time
+    std::vector<uint64_t> proved_block;
     for (WithdrawalRecord& r : records) {
         if (stopping()) break;
         const std::string id = proving ? prove_id(r, *r.proof_game) : finalize_id(r);
         VIGIL_TRY(auto tx, sender_.find(id));
-        const WithdrawalState back = proving ? WithdrawalState::provable : WithdrawalState::proven;
-        Status s;
         if (!tx) {
             // Persisted as in flight but never handed to the sender (a crash in between):
             // back one step, decided again (the portal is asked first).
-            s = move(r, back);
+            moves.push_back({&r, back, ""});
         } else if (tx->state == chains::TxRecord::State::succeeded) {
-            if (proving) {
-                VIGIL_TRY(OnL1Proof proof, proof_on_l1(r.hash));
-                r.proven_at = proof.timestamp;
-                if (r.proven_at == 0)
-                    return fail("route " + route_.name + ": the proof of " + r.hash.to_hex() +
-                                " succeeded in L1 block " + std::to_string(tx->block) +
-                                " but the portal holds no proof by our signer");
-            }
             if (hooks_.tx_final) hooks_.tx_final(kind, *tx);
-            s = move(r, proving ? WithdrawalState::proven : WithdrawalState::finalized);
-            if (s.ok()) ++done;
+            if (proving) {
+                proved.push_back(&r);
+                proved_block.push_back(tx->block);
+            } else {
+                moves.push_back({&r, WithdrawalState::finalized, ""});
+            }
         } else if (tx->state == chains::TxRecord::State::reverted) {
             if (hooks_.tx_final) hooks_.tx_final(kind, *tx);
-            s = move(r, WithdrawalState::failed,
-                     std::string(proving ? "proveWithdrawalTransaction"
-                                         : "finalizeWithdrawalTransaction") +
-                         " reverted in L1 block " + std::to_string(tx->block) + " (tx " +
-                         (tx->included_hash ? tx->included_hash->to_hex() : std::string("?")) +
-                         ")");
-            if (s.ok()) ++failed;
+            moves.push_back(
+                {&r, WithdrawalState::failed,
+                 std::string(proving ? "proveWithdrawalTransaction"
+                                     : "finalizeWithdrawalTransaction") +
+                     " reverted in L1 block " + std::to_string(tx->block) + " (tx " +
+                     (tx->included_hash ? tx->included_hash->to_hex() : std::string("?")) + ")"});
         }
-        if (!s.ok() && s.error().code != kWithdrawalChanged) return s;
+    }
+    if (!proved.empty()) {
+        std::vector<eth::Hash32> hashes;
+        for (const WithdrawalRecord* r : proved) hashes.push_back(r->hash);
+        VIGIL_TRY(auto on_l1, proofs_on_l1(hashes));
+        for (size_t k = 0; k < proved.size(); ++k) {
+            if (on_l1[k].timestamp == 0)
+                return fail("route " + route_.name + ": the proof of " + proved[k]->hash.to_hex() +
+                            " succeeded in L1 block " + std::to_string(proved_block[k]) +
+                            " but the portal holds no proof by our signer");
+            proved[k]->proven_at = on_l1[k].timestamp;
+            moves.push_back({proved[k], WithdrawalState::proven, ""});
+        }
+    }
+    VIGIL_TRY(auto applied, move_all(moves));
+    for (size_t i = 0; i < moves.size(); ++i) {
+        if (!applied[i]) continue;
+        if (moves[i].to == WithdrawalState::failed) ++failed;
+        if (moves[i].to == WithdrawalState::proven || moves[i].to == WithdrawalState::finalized)
+            ++done;
     }
     return Status{};
 }
@@ -369,10 +476,12 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
         follow(WithdrawalState::proving, "prove", max_per_round, round.proven, round.failed));
     if (paused_) return round;
 
-    std::vector<WithdrawalRecord> pending;
+    // Pending work from the state index (no record decoded yet): observed, then provable,
+    // each oldest L2 block first.
+    std::vector<WithdrawalStore::Indexed> pending;
     for (WithdrawalState s : {WithdrawalState::observed, WithdrawalState::provable}) {
-        VIGIL_TRY(auto records, withdrawals_.in_state(route_.name, s, max_per_round));
-        for (auto& r : records) pending.push_back(std::move(r));
+        VIGIL_TRY(auto entries, withdrawals_.index(route_.name, s, kPendingScan));
+        pending.insert(pending.end(), entries.begin(), entries.end());
     }
     if (pending.empty()) return round;
     // Nothing pending is covered by any valid game yet (the usual state between
@@ -380,71 +489,124 @@ Result<ProveRound> Prover::poll(size_t max_per_round) {
     {
         VIGIL_TRY(auto top, verdicts_.latest_valid(route_.rollup));
         uint64_t lowest = UINT64_MAX;
-        for (const auto& r : pending)
-            if (!policy_refusal(route_.policy, r.tx)) lowest = std::min(lowest, r.l2_block);
-        if (lowest != UINT64_MAX && (!top || top->proposal.l2_block < lowest)) {
+        for (const auto& e : pending) lowest = std::min(lowest, e.l2_block);
+        if (!top || top->proposal.l2_block < lowest) {
             round.waiting = pending.size();
             return round;
         }
     }
     VIGIL_TRY(auto game, choose_game());
-    size_t handled = 0;
-    for (WithdrawalRecord& r : pending) {
-        if (handled >= max_per_round || stopping()) break;
-        if (auto refusal = policy_refusal(route_.policy, r.tx)) {
-            Status s = move(r, WithdrawalState::failed, *refusal);
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.failed;
-            continue;
-        }
-        if (!game || game->verdict.proposal.l2_block < r.l2_block) {
+    // Records are read only for the withdrawals the game covers, up to the round's size.
+    std::vector<WithdrawalRecord> covered;
+    covered.reserve(max_per_round);
+    for (const auto& e : pending) {
+        if (!game || game->verdict.proposal.l2_block < e.l2_block) {
             ++round.waiting;
             continue;
         }
-        ++handled;
-        ++round.provable;
-        const verifier::VerdictRecord& g = game->verdict;
-        VIGIL_TRY(OnL1Proof proof, proof_on_l1(r.hash));
-        if (proof.timestamp != 0) {
-            // Proved by us earlier (a crash lost the record's update): adopt the portal's
-            // record of it, game included; finalize() checks that game.
-            r.proven_at = proof.timestamp;
-            if (r.proof_game != proof.game) r.proof_game_index = 0;
-            r.proof_game = proof.game;
-            Status s = move(r, WithdrawalState::proven, "already proven on L1");
-            if (!s.ok() && s.error().code != kWithdrawalChanged) return s.error();
-            ++round.proven;
+        if (covered.size() >= max_per_round) continue;
+        VIGIL_TRY(auto r, withdrawals_.get(route_.name, e.hash));
+        if (r) covered.push_back(std::move(*r));  // absent: erased by an L2 reorg meanwhile
+    }
+    std::vector<Move> refused;
+    std::vector<WithdrawalRecord*> batch;
+    for (WithdrawalRecord& r : covered) {
+        if (stopping()) break;
+        // A policy refusal is final: the operator re-queues with `vigil relay retry` once
+        // the policy allows it.
+        if (auto refusal = policy_refusal(route_.policy, r.tx)) {
+            refused.push_back({&r, WithdrawalState::failed, *refusal});
             continue;
         }
-        auto data = prove_calldata(r, g);
-        if (!data) {
-            // The L2 node's answer did not check out: an endpoint problem, retried.
-            log_.error("cannot build the withdrawal proof", {{"route", route_.name},
-                                                             {"withdrawal", r.hash.to_hex()},
-                                                             {"error", data.error().message}});
+        batch.push_back(&r);
+    }
+    VIGIL_TRY(auto refused_applied, move_all(refused));
+    round.failed += std::count(refused_applied.begin(), refused_applied.end(), true);
+    if (batch.empty()) return round;
+    round.provable += batch.size();
+    const verifier::VerdictRecord& g = game->verdict;
+
+    // Proved by us earlier (a crash lost the record's update)? Then adopt the portal's
+    // record of it, game included; finalize() checks that game.
+    std::vector<eth::Hash32> hashes;
+    for (const WithdrawalRecord* r : batch) hashes.push_back(r->hash);
+    VIGIL_TRY(auto on_l1, proofs_on_l1(hashes));
+    std::vector<Move> adopted;
+    std::vector<WithdrawalRecord*> to_prove;
+    for (size_t k = 0; k < batch.size(); ++k) {
+        WithdrawalRecord& r = *batch[k];
+        if (on_l1[k].timestamp == 0) {
+            to_prove.push_back(&r);
             continue;
         }
-        const std::optional<eth::Address> old_game = r.proof_game;
+        r.proven_at = on_l1[k].timestamp;
+        if (r.proof_game != on_l1[k].game) r.proof_game_index = 0;
+        r.proof_game = on_l1[k].game;
+        adopted.push_back({&r, WithdrawalState::proven, "already proven on L1"});
+    }
+    VIGIL_TRY(auto adopted_applied, move_all(adopted));
+    round.proven += std::count(adopted_applied.begin(), adopted_applied.end(), true);
+    if (to_prove.empty()) return round;
+
+    auto data = prove_calldata(to_prove, g);
+    if (!data) {
+        // The L2 node's answer did not check out: an endpoint problem, retried next round.
+        log_.error("cannot build withdrawal proofs", {{"route", route_.name},
+                                                      {"withdrawals", to_prove.size()},
+                                                      {"error", data.error().message}});
+        return round;
+    }
+    std::vector<Move> proving;
+    std::vector<std::optional<eth::Address>> old_game;
+    for (size_t k = 0; k < to_prove.size(); ++k) {
+        WithdrawalRecord& r = *to_prove[k];
+        if (!(*data)[k]) {
+            log_.error("cannot build the withdrawal proof",
+                       {{"route", route_.name},
+                        {"withdrawal", r.hash.to_hex()},
+                        {"error", (*data)[k].error().message}});
+            continue;
+        }
+        old_game.push_back(r.proof_game);
         r.proof_game = g.proposal.game;
         r.proof_game_index = g.proposal.game_index;
-        if (Status s = move(r, WithdrawalState::proving); !s.ok()) {
-            if (s.error().code == kWithdrawalChanged) continue;
-            return s.error();
+        proving.push_back({&r, WithdrawalState::proving, ""});
+    }
+    // In flight from here on: follow() finds each by its request id after a crash.
+    VIGIL_TRY(auto proving_applied, move_all(proving));
+    std::vector<chains::TxRequest> requests;
+    std::vector<size_t> requested;
+    for (size_t i = 0; i < proving.size(); ++i) {
+        WithdrawalRecord& r = *proving[i].record;
+        if (!proving_applied[i]) {
+            r.proof_game = old_game[i];
+            continue;
         }
         chains::TxRequest req;
         req.id = prove_id(r, g.proposal.game);
         req.to = route_.portal;
-        req.data = std::move(data).value();
-        auto sent = sender_.submit(req);
-        if (sent) {
+        // The index into to_prove is the index into data.
+        const size_t k =
+            static_cast<size_t>(std::find(to_prove.begin(), to_prove.end(), &r) - to_prove.begin());
+        req.data = std::move((*data)[k]).value();
+        requests.push_back(std::move(req));
+        requested.push_back(i);
+    }
+    auto sent = sender_.submit_all(requests);
+    for (size_t j = 0; j < requested.size(); ++j) {
+        const size_t i = requested[j];
+        const Error* why =
+            !sent.ok() ? &sent.error() : (!(*sent)[j].ok() ? &(*sent)[j].error() : nullptr);
+        if (!why) {
             ++round.sent;
             continue;
         }
-        // Not sent: back to provable (the proving record above names a game whose id the
-        // sender never saw, which follow() would also undo after a crash).
-        r.proof_game = old_game;
-        VIGIL_CHECK(not_sent(r, sent.error(), "proveWithdrawalTransaction",
-                             WithdrawalState::provable, round.failed));
+        // Not sent: back to provable (the proving record names a game whose id the sender
+        // never saw, which follow() would also undo after a crash).
+        WithdrawalRecord& r = *proving[i].record;
+        r.proof_game = old_game[i];
+        VIGIL_CHECK(not_sent(r, *why, "proveWithdrawalTransaction", WithdrawalState::provable,
+                             round.failed));
     }
     return round;
 }

@@ -132,6 +132,16 @@ class Prover {
     // game type), or nullopt.
     Result<std::optional<std::string>> game_unusable(const eth::Address& game, uint32_t game_type,
                                                      uint8_t status, uint64_t created_at);
+    // One state change. move_all applies many in one commit, under the ledger lock, each
+    // after re-reading its record: one moved or erased meanwhile (an L2 reorg) is skipped,
+    // never written back, and reported false. move() is one of them, kWithdrawalChanged
+    // when skipped.
+    struct Move {
+        WithdrawalRecord* record;
+        WithdrawalState to;
+        std::string reason;
+    };
+    Result<std::vector<bool>> move_all(const std::vector<Move>& moves);
     Status move(WithdrawalRecord& r, WithdrawalState to, const std::string& reason = {});
     Status not_sent(WithdrawalRecord& r, const Error& why, const char* call, WithdrawalState back,
                     size_t& failed);
@@ -143,13 +153,19 @@ class Prover {
         uint64_t timestamp = 0;
     };
     Result<OnL1Proof> proof_on_l1(const eth::Hash32& hash);
+    // proof_on_l1 for many, in one batch of calls.
+    Result<std::vector<OnL1Proof>> proofs_on_l1(const std::vector<eth::Hash32>& hashes);
     Result<bool> finalized_on_l1(const eth::Hash32& hash);
     // eth_call of the portal's checkWithdrawal(hash, our signer): ok, or why not.
     Result<std::optional<std::string>> finalize_blocker(const eth::Hash32& hash);
     Result<rpc::Json> portal_call(const std::string& signature, std::vector<eth::abi::Value> args);
     Result<eth::U256> portal_uint(const std::string& signature, std::vector<eth::abi::Value> args);
-    Result<eth::Bytes> prove_calldata(const WithdrawalRecord& r,
-                                      const verifier::VerdictRecord& game);
+    // The proveWithdrawalTransaction calldata of each record, from one eth_getProof of all
+    // their sentMessages slots at the game's L2 block, checked against the game's output
+    // root. The outer error when the node's proof does not check out at all; an inner one
+    // for a withdrawal the proof shows absent.
+    Result<std::vector<Result<eth::Bytes>>> prove_calldata(
+        const std::vector<WithdrawalRecord*>& records, const verifier::VerdictRecord& game);
     std::string prove_id(const WithdrawalRecord& r, const eth::Address& game) const;
     std::string finalize_id(const WithdrawalRecord& r) const;
 

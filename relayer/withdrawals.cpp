@@ -1,7 +1,10 @@
 #include "relayer/withdrawals.h"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 
+#include "chains/eth/rlp.h"
 #include "chains/rpc/json_fields.h"
 
 namespace vigil::relayer {
@@ -58,7 +61,7 @@ uint64_t RouteCounts::total() const {
     return n;
 }
 
-std::string encode_withdrawal(const WithdrawalRecord& r) {
+rpc::Json withdrawal_json(const WithdrawalRecord& r) {
     rpc::Json j = {{"route", r.route},
                    {"nonce", r.tx.nonce.to_hex()},
                    {"sender", r.tx.sender.to_hex()},
@@ -81,10 +84,122 @@ std::string encode_withdrawal(const WithdrawalRecord& r) {
         j["proofGameIndex"] = r.proof_game_index;
     }
     if (r.proven_at != 0) j["provenAt"] = r.proven_at;
-    return j.dump();
+    return j;
 }
 
+std::string encode_withdrawal(const WithdrawalRecord& r) {
+    using namespace eth::rlp;
+    eth::Bytes payload;
+    payload.reserve(r.tx.data.size() + 512);
+    encode_bytes(payload,
+                 eth::BytesView(reinterpret_cast<const uint8_t*>(r.route.data()), r.route.size()));
+    encode_uint(payload, r.tx.nonce);
+    encode_bytes(payload, r.tx.sender.view());
+    encode_bytes(payload, r.tx.target.view());
+    encode_uint(payload, r.tx.value);
+    encode_uint(payload, r.tx.gas_limit);
+    encode_bytes(payload, r.tx.data);
+    encode_bytes(payload, r.hash.view());
+    encode_uint(payload, r.l2_block);
+    encode_bytes(payload, r.l2_block_hash.view());
+    encode_bytes(payload, r.l2_tx.view());
+    encode_uint(payload, r.log_index);
+    encode_uint(payload, static_cast<uint64_t>(r.state));
+    encode_bytes(payload, eth::BytesView(reinterpret_cast<const uint8_t*>(r.reason.data()),
+                                         r.reason.size()));
+    encode_uint(payload, r.attempts);
+    encode_uint(payload, static_cast<uint64_t>(std::max<int64_t>(0, r.observed_at_ms)));
+    encode_uint(payload, static_cast<uint64_t>(std::max<int64_t>(0, r.updated_at_ms)));
+    encode_bytes(payload, r.proof_game ? r.proof_game->view() : eth::BytesView());
+    encode_uint(payload, r.proof_game_index);
+    encode_uint(payload, r.proven_at);
+    std::string out(1, static_cast<char>(kBinaryRecord));
+    eth::Bytes header;
+    encode_list_header(header, payload.size());
+    out.reserve(1 + header.size() + payload.size());
+    out.append(header.begin(), header.end());
+    out.append(payload.begin(), payload.end());
+    return out;
+}
+
+namespace {
+
+Result<std::string> next_text(eth::rlp::ListReader& in) {
+    VIGIL_TRY(eth::BytesView b, in.next_bytes());
+    return std::string(b.begin(), b.end());
+}
+
+Result<int64_t> next_ms(eth::rlp::ListReader& in) {
+    VIGIL_TRY(uint64_t v, in.next_uint64());
+    if (v > static_cast<uint64_t>(INT64_MAX)) return fail("time out of range");
+    return static_cast<int64_t>(v);
+}
+
+Result<WithdrawalRecord> decode_binary(std::string_view text) {
+    const eth::BytesView bytes(reinterpret_cast<const uint8_t*>(text.data()) + 1, text.size() - 1);
+    VIGIL_TRY(eth::rlp::Item list, eth::rlp::decode_exact(bytes));
+    if (!list.is_list) return fail("not a list");
+    eth::rlp::ListReader in(list, 1);
+    WithdrawalRecord r;
+    VIGIL_TRY(r.route, next_text(in));
+    VIGIL_TRY(r.tx.nonce, in.next_u256());
+    VIGIL_TRY(eth::BytesView sender_bytes, in.next_bytes());
+    VIGIL_TRY(r.tx.sender, eth::Address::from_view(sender_bytes));
+    VIGIL_TRY(eth::BytesView target_bytes, in.next_bytes());
+    VIGIL_TRY(r.tx.target, eth::Address::from_view(target_bytes));
+    VIGIL_TRY(r.tx.value, in.next_u256());
+    VIGIL_TRY(r.tx.gas_limit, in.next_u256());
+    VIGIL_TRY(eth::BytesView data, in.next_bytes());
+    r.tx.data.assign(data.begin(), data.end());
+    VIGIL_TRY(r.hash, in.next_fixed<32>());
+    VIGIL_TRY(r.l2_block, in.next_uint64());
+    VIGIL_TRY(r.l2_block_hash, in.next_fixed<32>());
+    VIGIL_TRY(r.l2_tx, in.next_fixed<32>());
+    VIGIL_TRY(r.log_index, in.next_uint64());
+    VIGIL_TRY(uint64_t state, in.next_uint64());
+    if (state >= kWithdrawalStates) return fail("unknown state " + std::to_string(state));
+    r.state = static_cast<WithdrawalState>(state);
+    VIGIL_TRY(r.reason, next_text(in));
+    VIGIL_TRY(uint64_t attempts, in.next_uint64());
+    if (attempts > UINT32_MAX) return fail("attempts out of range");
+    r.attempts = static_cast<uint32_t>(attempts);
+    VIGIL_TRY(r.observed_at_ms, next_ms(in));
+    VIGIL_TRY(r.updated_at_ms, next_ms(in));
+    VIGIL_TRY(eth::BytesView game, in.next_bytes());
+    if (!game.empty()) {
+        VIGIL_TRY(r.proof_game, eth::Address::from_view(game));
+    }
+    VIGIL_TRY(r.proof_game_index, in.next_uint64());
+    VIGIL_TRY(r.proven_at, in.next_uint64());
+    if (!in.done()) return fail("trailing items");
+    return r;
+}
+
+Result<WithdrawalRecord> decode_json(std::string_view text);
+
+}  // namespace
+
 Result<WithdrawalRecord> decode_withdrawal(std::string_view text) {
+    Result<WithdrawalRecord> r = fail("withdrawal record: empty");
+    if (!text.empty() && static_cast<uint8_t>(text[0]) == kBinaryRecord) {
+        r = decode_binary(text);
+        if (!r) return fail("withdrawal record: " + r.error().message);
+    } else if (!text.empty() && text[0] == '{') {
+        r = decode_json(text);  // written before binary records (Vigil 0.x sessions 1-11)
+        if (!r) return r;
+    } else if (!text.empty()) {
+        return fail("withdrawal record: unknown encoding");
+    } else {
+        return r;
+    }
+    if (eth::opstack::withdrawal_hash(r->tx) != r->hash)
+        return fail("withdrawal record " + r->hash.to_hex() + ": fields do not hash to it");
+    return r;
+}
+
+namespace {
+
+Result<WithdrawalRecord> decode_json(std::string_view text) {
     VIGIL_TRY(rpc::Json j, rpc::parse_json(text));
     WithdrawalRecord r;
     VIGIL_TRY(r.route, rpc::field_string(j, "route"));
@@ -118,10 +233,10 @@ Result<WithdrawalRecord> decode_withdrawal(std::string_view text) {
         VIGIL_TRY(r.proof_game, rpc::field_address(j, "proofGame"));
         VIGIL_TRY(r.proof_game_index, rpc::field_uint64(j, "proofGameIndex"));
     }
-    if (eth::opstack::withdrawal_hash(r.tx) != r.hash)
-        return fail("withdrawal record " + r.hash.to_hex() + ": fields do not hash to it");
     return r;
 }
+
+}  // namespace
 
 // ---- WithdrawalStore ----
 
@@ -163,28 +278,46 @@ Result<std::optional<WithdrawalRecord>> WithdrawalStore::get(std::string_view ro
     return std::optional<WithdrawalRecord>(std::move(r).value());
 }
 
-Result<std::vector<WithdrawalRecord>> WithdrawalStore::in_state(std::string_view route,
-                                                                WithdrawalState state,
-                                                                size_t limit) const {
-    std::vector<eth::Hash32> hashes;
+Result<std::vector<WithdrawalStore::Indexed>> WithdrawalStore::index(std::string_view route,
+                                                                     WithdrawalState state,
+                                                                     size_t limit) const {
+    std::vector<Indexed> out;
+    if (limit == 0) return out;
     Error bad = fail("");
     bool ok = true;
     const std::string prefix = "s/" + std::string(route) + "/" + state_name(state) + "/";
     VIGIL_CHECK(store_.scan(kNamespace, prefix, [&](std::string_view k, std::string_view) {
         auto h = key_hash(k);
-        if (!h) {
+        auto block = k.size() >= prefix.size() + 8 + 32
+                         ? core::parse_be_key(k.substr(prefix.size(), 8))
+                         : Result<uint64_t>(fail("withdrawal state index key too short"));
+        if (!h || !block) {
             ok = false;
-            bad = h.error();
+            bad = !h ? h.error() : block.error();
             return false;
         }
-        hashes.push_back(*h);
-        return hashes.size() < limit;
+        out.push_back({*block, *h});
+        return out.size() < limit;
     }));
     if (!ok) return bad;
+    return out;
+}
+
+Result<bool> WithdrawalStore::is_in_state(std::string_view route, WithdrawalState state,
+                                          uint64_t l2_block, const eth::Hash32& hash) const {
+    VIGIL_TRY(auto v, store_.get(kNamespace, state_key(route, state, l2_block, hash)));
+    return v.has_value();
+}
+
+Result<std::vector<WithdrawalRecord>> WithdrawalStore::in_state(std::string_view route,
+                                                                WithdrawalState state,
+                                                                size_t limit) const {
+    VIGIL_TRY(auto entries, index(route, state, limit));
     std::vector<WithdrawalRecord> out;
-    for (const auto& h : hashes) {
-        VIGIL_TRY(auto r, get(route, h));
-        if (!r) return fail("withdrawal index names " + h.to_hex() + ", which has no record");
+    out.reserve(entries.size());
+    for (const auto& e : entries) {
+        VIGIL_TRY(auto r, get(route, e.hash));
+        if (!r) return fail("withdrawal index names " + e.hash.to_hex() + ", which has no record");
         out.push_back(std::move(*r));
     }
     return out;

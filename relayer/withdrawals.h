@@ -30,6 +30,7 @@
 
 #include "chains/eth/opstack.h"
 #include "chains/listener.h"
+#include "chains/rpc/http_client.h"
 #include "core/log.h"
 #include "core/store.h"
 
@@ -65,8 +66,14 @@ struct WithdrawalRecord {
     int64_t observed_at_ms = 0;
     int64_t updated_at_ms = 0;
 };
+// The stored form: a format byte (kBinaryRecord) and an RLP list of the fields. Records
+// stored as JSON text by earlier versions are still read; each is rewritten in the binary
+// form at its next state change. The hash is recomputed from the fields on every read.
+inline constexpr uint8_t kBinaryRecord = 0x01;
 std::string encode_withdrawal(const WithdrawalRecord& record);
 Result<WithdrawalRecord> decode_withdrawal(std::string_view text);
+// The JSON form (admin API, status), with hex at the edges.
+rpc::Json withdrawal_json(const WithdrawalRecord& record);
 
 // Records by state, per route.
 struct RouteCounts {
@@ -91,6 +98,16 @@ class WithdrawalStore {
     // Up to `limit` records of `route` in `state`, oldest L2 block first.
     Result<std::vector<WithdrawalRecord>> in_state(std::string_view route, WithdrawalState state,
                                                    size_t limit) const;
+    // The same, from the state index alone: no record is read or decoded.
+    struct Indexed {
+        uint64_t l2_block = 0;
+        eth::Hash32 hash;
+    };
+    Result<std::vector<Indexed>> index(std::string_view route, WithdrawalState state,
+                                       size_t limit) const;
+    // Whether the record of (`l2_block`, `hash`) is in `state` now (one index lookup).
+    Result<bool> is_in_state(std::string_view route, WithdrawalState state, uint64_t l2_block,
+                             const eth::Hash32& hash) const;
     // Records of `route` from L2 blocks >= `from_block` (any state), by block.
     Result<std::vector<WithdrawalRecord>> from_block(std::string_view route,
                                                      uint64_t from_block) const;

@@ -20,16 +20,29 @@ std::string_view strip_prefix(std::string_view text) {
 
 }  // namespace
 
-std::string to_hex_bare(BytesView data) {
-    std::string out(data.size() * 2, '0');
+namespace {
+
+void write_hex(char* out, BytesView data) {
     for (size_t i = 0; i < data.size(); ++i) {
         out[2 * i] = kHexDigits[data[i] >> 4];
         out[2 * i + 1] = kHexDigits[data[i] & 0xf];
     }
+}
+
+}  // namespace
+
+std::string to_hex_bare(BytesView data) {
+    std::string out(data.size() * 2, '0');
+    write_hex(out.data(), data);
     return out;
 }
 
-std::string to_hex(BytesView data) { return "0x" + to_hex_bare(data); }
+std::string to_hex(BytesView data) {
+    std::string out(2 + data.size() * 2, '0');
+    out[1] = 'x';
+    write_hex(out.data() + 2, data);
+    return out;
+}
 
 Result<Bytes> from_hex(std::string_view text) {
     std::string_view digits = strip_prefix(text);

@@ -9,6 +9,73 @@
 namespace vigil::rpc {
 namespace {
 
+// Appends `j` as JSON text. Requests carry long hex strings (calldata, raw transactions):
+// a string that needs no escaping is copied as is, instead of nlohmann's character-by-
+// character escaping, which cost more than the rest of a relayer round.
+void append_json(std::string& out, const Json& j) {
+    switch (j.type()) {
+        case Json::value_t::string: {
+            const std::string& text = j.get_ref<const std::string&>();
+            const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+                const auto u = static_cast<unsigned char>(c);
+                return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+            });
+            if (!plain) {
+                out += j.dump();
+                return;
+            }
+            out.reserve(out.size() + text.size() + 2);
+            out += '"';
+            out += text;
+            out += '"';
+            return;
+        }
+        case Json::value_t::array: {
+            out += '[';
+            bool first = true;
+            for (const Json& item : j) {
+                if (!first) out += ',';
+                first = false;
+                append_json(out, item);
+            }
+            out += ']';
+            return;
+        }
+        case Json::value_t::object: {
+            out += '{';
+            bool first = true;
+            for (auto it = j.begin(); it != j.end(); ++it) {
+                if (!first) out += ',';
+                first = false;
+                append_json(out, Json(it.key()));
+                out += ':';
+                append_json(out, it.value());
+            }
+            out += '}';
+            return;
+        }
+        default:
+            out += j.dump();
+    }
+}
+
+// One JSON-RPC request object.
+void append_request(std::string& out, uint64_t id, const std::string& method, const Json& params) {
+    out += R"({"jsonrpc":"2.0","id":)";
+    out += std::to_string(id);
+    out += R"(,"method":)";
+    append_json(out, Json(method));
+    out += R"(,"params":)";
+    append_json(out, params);
+    out += '}';
+}
+
+std::string request_body(uint64_t id, const std::string& method, const Json& params) {
+    std::string out;
+    append_request(out, id, method, params);
+    return out;
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 void global_curl_init() {
@@ -327,8 +394,8 @@ Status RpcClient::with_failover(const std::string& body, const std::string& what
 
 Status RpcClient::call_raw(const std::string& method, Json params, const RawParser& parse) {
     const uint64_t id = next_id_++;
-    Json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-    Status s = with_failover(req.dump(), method, [&](std::string& raw) { return parse(raw, id); });
+    Status s = with_failover(request_body(id, method, params), method,
+                             [&](std::string& raw) { return parse(raw, id); });
     if (!s.ok() && s.error().code == kRpcError)
         return fail("chain " + options_.chain + ": " + method + ": " + s.error().message,
                     kRpcError);
@@ -338,10 +405,7 @@ Status RpcClient::call_raw(const std::string& method, Json params, const RawPars
 Result<Json> RpcClient::call(const std::string& method, Json params) {
     for (int round = 0; round < 2; ++round) {
         const uint64_t id = next_id_++;
-        Json req = {
-            {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-        const std::string body = req.dump();
-        params = req["params"];
+        const std::string body = request_body(id, method, params);
         VIGIL_TRY(Json answer, with_failover(body, method));
         Result<Json> result = take_result(answer, id);
         if (result.ok()) return result;
@@ -359,18 +423,31 @@ Result<Json> RpcClient::call(const std::string& method, Json params) {
 }
 
 Result<std::vector<Result<Json>>> RpcClient::batch(const std::vector<RpcCall>& calls) {
+    const size_t chunk = std::max<size_t>(1, options_.max_batch_calls);
+    if (calls.size() <= chunk) return batch_request(calls);
+    std::vector<Result<Json>> out;
+    out.reserve(calls.size());
+    for (size_t at = 0; at < calls.size(); at += chunk) {
+        const size_t end = std::min(calls.size(), at + chunk);
+        VIGIL_TRY(auto part,
+                  batch_request(std::vector<RpcCall>(calls.begin() + at, calls.begin() + end)));
+        for (auto& r : part) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+Result<std::vector<Result<Json>>> RpcClient::batch_request(const std::vector<RpcCall>& calls) {
     if (calls.empty()) return std::vector<Result<Json>>{};
     for (int round = 0; round < 2; ++round) {
         const uint64_t first_id = next_id_;
         next_id_ += calls.size();
-        Json req = Json::array();
-        for (size_t i = 0; i < calls.size(); ++i)
-            req.push_back({{"jsonrpc", "2.0"},
-                           {"id", first_id + i},
-                           {"method", calls[i].method},
-                           {"params", calls[i].params}});
-        VIGIL_TRY(Json answer,
-                  with_failover(req.dump(), "batch of " + std::to_string(calls.size())));
+        std::string body = "[";
+        for (size_t i = 0; i < calls.size(); ++i) {
+            if (i) body += ',';
+            append_request(body, first_id + i, calls[i].method, calls[i].params);
+        }
+        body += ']';
+        VIGIL_TRY(Json answer, with_failover(body, "batch of " + std::to_string(calls.size())));
         std::string problem;
         std::vector<Result<Json>> out;
         if (!answer.is_array()) {

@@ -48,6 +48,9 @@ struct RpcClientOptions {
     std::chrono::milliseconds backoff_max{5000};
     std::chrono::milliseconds endpoint_rest{2000};  // how long a failed endpoint rests
     size_t max_response_bytes = 256u << 20;         // a larger answer is an error
+    // A batch() of more calls is sent as several HTTP requests of at most this many
+    // (nodes cap batch sizes: geth at 1,000 items by default, many providers lower).
+    size_t max_batch_calls = 100;
 };
 
 struct EndpointStatus {
@@ -79,8 +82,9 @@ class RpcClient {
 
     // One call; the `result` member of the answer.
     Result<Json> call(const std::string& method, Json params = Json::array());
-    // A batch in one HTTP request; the outer Result fails only when the batch as a whole
-    // could not be done; each inner Result is that call's result or JSON-RPC error.
+    // A batch in one HTTP request (several when it holds more than max_batch_calls); the
+    // outer Result fails only when a request as a whole could not be done; each inner
+    // Result is that call's result or JSON-RPC error.
     Result<std::vector<Result<Json>>> batch(const std::vector<RpcCall>& calls);
 
     // One call whose answer is parsed by the caller straight from the HTTP body (for
@@ -99,6 +103,7 @@ class RpcClient {
   private:
     struct Endpoint;
     Result<std::string> post(Endpoint& ep, const std::string& body);
+    Result<std::vector<Result<Json>>> batch_request(const std::vector<RpcCall>& calls);
     // Runs `attempt` on endpoints with retries/failover; `attempt` returns the raw body.
     Result<Json> with_failover(const std::string& body, const std::string& what);
     // Sends `body` with retries and failover until `accept` takes an answer (ok) or

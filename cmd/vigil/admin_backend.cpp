@@ -9,10 +9,6 @@
 namespace vigil::cmd {
 namespace {
 
-Result<rpc::Json> withdrawal_json(const relayer::WithdrawalRecord& r) {
-    return rpc::parse_json(relayer::encode_withdrawal(r));
-}
-
 Error map_error(const Error& e) {
     switch (e.code) {
         case relayer::kNoSuchWithdrawal:
@@ -58,7 +54,7 @@ Result<std::string> DaemonAdmin::list_withdrawals(const std::string& route,
             if (out.size() >= limit) break;
             VIGIL_TRY(auto records, store.in_state(r, st, limit - out.size()));
             for (const auto& rec : records) {
-                VIGIL_TRY(rpc::Json j, withdrawal_json(rec));
+                rpc::Json j = relayer::withdrawal_json(rec);
                 out.push_back(std::move(j));
             }
         }
@@ -70,7 +66,7 @@ Result<std::string> DaemonAdmin::get_withdrawal(const std::string& hash) {
     VIGIL_TRY(eth::Hash32 h, eth::Hash32::from_hex(hash));
     VIGIL_TRY(auto rec, relayer_->find(h));
     if (!rec) return fail("no withdrawal " + hash, core::kAdminNotFound);
-    VIGIL_TRY(rpc::Json j, withdrawal_json(*rec));
+    rpc::Json j = relayer::withdrawal_json(*rec);
     return j.dump();
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "chains/eth/keccak.h"
 #include "tests/support/anvil.h"
 #include "tests/support/fault_proxy.h"
 
@@ -80,6 +81,44 @@ TEST_F(RpcClientTest, CallsAndBatchesAgainstARealNode) {
     EXPECT_EQ((*results)[1].error().code, kRpcError);
     ASSERT_TRUE((*results)[2].ok());
     EXPECT_GT(*eth::U256::from_string((*results)[2]->get<std::string>()), eth::U256(0));
+
+    // A batch over max_batch_calls goes as several requests; the answers keep their order.
+    {
+        auto o = options({anvil_->rpc_url()});
+        o.max_batch_calls = 2;
+        RpcClient small(o);
+        ASSERT_TRUE(small.connect().ok());
+        std::vector<RpcCall> calls;
+        for (int i = 0; i < 5; ++i)
+            calls.push_back(i % 2 ? RpcCall{"eth_getBlockByNumber", Json::array({"0x0", false})}
+                                  : RpcCall{"eth_chainId", Json::array()});
+        const uint64_t before = small.status()[0].requests;
+        auto many = small.batch(calls);
+        ASSERT_TRUE(many.ok()) << many.error().message;
+        ASSERT_EQ(many->size(), 5u);
+        for (int i = 0; i < 5; ++i) {
+            ASSERT_TRUE((*many)[i].ok());
+            if (i % 2)
+                EXPECT_EQ((*(*many)[i])["number"], "0x0") << i;
+            else
+                EXPECT_EQ(*eth::parse_quantity((*many)[i]->get<std::string>()), kChainId) << i;
+        }
+        EXPECT_EQ(small.status()[0].requests - before, 3u);
+    }
+
+    // Requests are written by Vigil's own serializer: a long hex parameter arrives intact
+    // (the node hashes what it got), and a string that needs escaping is escaped.
+    {
+        eth::Bytes data(10'000);
+        for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 3);
+        auto hashed = client.call("web3_sha3", Json::array({eth::to_hex(data)}));
+        ASSERT_TRUE(hashed.ok()) << hashed.error().message;
+        EXPECT_EQ(hashed->get<std::string>(), eth::keccak256(data).to_hex());
+        auto odd = client.call("eth_getBlockByNumber",
+                               Json::array({"quote\" back\\slash \u00e9 \n", false}));
+        ASSERT_FALSE(odd.ok());
+        EXPECT_EQ(odd.error().code, kRpcError) << odd.error().message;
+    }
 
     // A node's refusal comes back at once as an rpc error, not a retry storm.
     auto refused = client.call("eth_getBlockByNumber", Json::array({"not-a-tag", false}));

@@ -256,12 +256,68 @@ TEST(TxRecordCodec, RoundTripsAndRejectsJunk) {
     a.sent_at_ms = 77;
     a.raw = {0x02, 0xc0};
     r.attempts.push_back(a);
-    auto back = decode_record(encode_record(r));
+    TxAttempt b = a;
+    b.hash.bytes[0] = 10;
+    b.max_fee_per_gas = eth::U256(130);
+    b.sent_at_ms = 30'077;
+    r.attempts.push_back(b);
+    r.state = TxRecord::State::reverted;
+    r.included_hash = b.hash;
+    r.block = 12;
+    r.gas_used = 21'000;
+    r.effective_gas_price = eth::U256(99);
+    auto same = [&](const TxRecord& back) {
+        EXPECT_EQ(back.id, r.id);
+        EXPECT_EQ(back.state, r.state);
+        EXPECT_EQ(back.nonce, 42u);
+        EXPECT_EQ(back.gas_limit, r.gas_limit);
+        EXPECT_EQ(back.to, r.to);
+        EXPECT_EQ(back.value, r.value);
+        EXPECT_EQ(back.data, r.data);
+        ASSERT_EQ(back.attempts.size(), 2u);
+        for (size_t i = 0; i < 2; ++i) {
+            EXPECT_EQ(back.attempts[i].raw, r.attempts[i].raw);
+            EXPECT_EQ(back.attempts[i].hash, r.attempts[i].hash);
+            EXPECT_EQ(back.attempts[i].max_fee_per_gas, r.attempts[i].max_fee_per_gas);
+            EXPECT_EQ(back.attempts[i].max_priority_fee_per_gas,
+                      r.attempts[i].max_priority_fee_per_gas);
+            EXPECT_EQ(back.attempts[i].sent_at_ms, r.attempts[i].sent_at_ms);
+        }
+        EXPECT_EQ(back.included_hash, r.included_hash);
+        EXPECT_EQ(back.block, 12u);
+        EXPECT_EQ(back.gas_used, 21'000u);
+        EXPECT_EQ(back.effective_gas_price, eth::U256(99));
+    };
+    const std::string stored = encode_record(r);
+    auto back = decode_record(stored);
     ASSERT_TRUE(back.ok()) << back.error().message;
-    EXPECT_EQ(back->id, r.id);
-    EXPECT_EQ(back->nonce, 42u);
-    EXPECT_EQ(back->attempts[0].raw, a.raw);
-    EXPECT_EQ(back->attempts[0].hash, a.hash);
+    same(*back);
+    // A record stored as JSON by an earlier version is still read.
+    const std::string legacy =
+        R"({"id":"prove/0xabc","state":"reverted","nonce":42,"gasLimit":100000,)"
+        R"("to":")" +
+        kPayee.to_hex() +
+        R"(","value":"0x5","data":"0x010203","attempts":[)"
+        R"({"hash":"0x09)" +
+        std::string(62, '0') +
+        R"(","maxFeePerGas":"0x64",)"
+        R"("maxPriorityFeePerGas":"0x2","sentAt":77,"raw":"0x02c0"},)"
+        R"({"hash":"0x0a)" +
+        std::string(62, '0') +
+        R"(","maxFeePerGas":"0x82",)"
+        R"("maxPriorityFeePerGas":"0x2","sentAt":30077,"raw":"0x02c0"}],)"
+        R"("includedHash":"0x0a)" +
+        std::string(62, '0') +
+        R"(","block":12,"gasUsed":21000,)"
+        R"("effectiveGasPrice":"0x63"})";
+    auto old = decode_record(legacy);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    same(*old);
+    // Truncated or padded records are errors.
+    for (size_t cut : {size_t(1), size_t(3), stored.size() / 2, stored.size() - 1})
+        EXPECT_FALSE(decode_record(stored.substr(0, cut)).ok()) << cut;
+    EXPECT_FALSE(decode_record(stored + "\x80").ok());
+    EXPECT_FALSE(decode_record("").ok());
     EXPECT_FALSE(decode_record("{").ok());
     EXPECT_FALSE(decode_record("{\"id\":\"x\",\"state\":\"lost\"}").ok());
 }

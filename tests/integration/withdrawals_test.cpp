@@ -126,16 +126,51 @@ TEST(Withdrawals, RecordsRoundTripAndRefuseForgedFields) {
     r.l2_block = 9;
     r.state = WithdrawalState::proven;
     r.attempts = 2;
+    r.proof_game = *eth::Address::from_hex("0x00000000000000000000000000000000000a11ce");
+    r.proof_game_index = 4;
+    r.proven_at = 1'700'000'000;
+    r.reason = "already proven on L1";
+    r.observed_at_ms = 1'700'000'000'123;
+    r.updated_at_ms = 1'700'000'001'456;
+    auto same = [&](const WithdrawalRecord& back) {
+        EXPECT_EQ(back.route, r.route);
+        EXPECT_EQ(back.tx, r.tx);
+        EXPECT_EQ(back.hash, r.hash);
+        EXPECT_EQ(back.l2_block, 9u);
+        EXPECT_EQ(back.state, WithdrawalState::proven);
+        EXPECT_EQ(back.attempts, 2u);
+        EXPECT_EQ(back.proof_game, r.proof_game);
+        EXPECT_EQ(back.proof_game_index, 4u);
+        EXPECT_EQ(back.proven_at, r.proven_at);
+        EXPECT_EQ(back.reason, r.reason);
+        EXPECT_EQ(back.observed_at_ms, r.observed_at_ms);
+        EXPECT_EQ(back.updated_at_ms, r.updated_at_ms);
+    };
     auto back = decode_withdrawal(encode_withdrawal(r));
     ASSERT_TRUE(back.ok()) << back.error().message;
-    EXPECT_EQ(back->tx, r.tx);
-    EXPECT_EQ(back->state, WithdrawalState::proven);
-    EXPECT_EQ(back->attempts, 2u);
-    // A record whose fields no longer hash to its hash (corruption, tampering) is refused.
+    same(*back);
+    // Records stored as JSON by earlier versions are still read.
+    auto legacy = decode_withdrawal(withdrawal_json(r).dump());
+    ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+    same(*legacy);
+    // A record whose fields no longer hash to its hash (corruption, tampering) is refused,
+    // in either form.
     std::string text = encode_withdrawal(r);
-    text.replace(text.find("0x000000000000000000000000000000000000cafe"), 42,
-                 "0x000000000000000000000000000000000000cafa");
+    const std::string cafe(reinterpret_cast<const char*>(r.tx.target.bytes.data()), 20);
+    ASSERT_NE(text.find(cafe), std::string::npos);
+    text[text.find(cafe) + 19] ^= 1;
     EXPECT_FALSE(decode_withdrawal(text).ok());
+    std::string json = withdrawal_json(r).dump();
+    json.replace(json.find("0x000000000000000000000000000000000000cafe"), 42,
+                 "0x000000000000000000000000000000000000cafa");
+    EXPECT_FALSE(decode_withdrawal(json).ok());
+    // Truncated, padded or unknown encodings are errors, never a record.
+    const std::string good = encode_withdrawal(r);
+    for (size_t cut : {size_t(1), size_t(2), good.size() / 2, good.size() - 1})
+        EXPECT_FALSE(decode_withdrawal(good.substr(0, cut)).ok()) << cut;
+    EXPECT_FALSE(decode_withdrawal(good + "x").ok());
+    EXPECT_FALSE(decode_withdrawal(std::string("\x02") + good.substr(1)).ok());
+    EXPECT_FALSE(decode_withdrawal("").ok());
     EXPECT_FALSE(decode_withdrawal("{}").ok());
     EXPECT_FALSE(parse_state("proving-ish").has_value());
     EXPECT_EQ(*parse_state("finalizing"), WithdrawalState::finalizing);

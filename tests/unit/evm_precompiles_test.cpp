@@ -285,6 +285,18 @@ const Bytes kG2 = cat(
 const Bytes kG2OutsideSubgroup =
     cat({word(1), word(2), hex("2b76c179599bb92a963dac85546a005a777f7c13f6a7b75d5918b6b5808f5fde"),
          hex("101f7278419308b95099eca02dcee0c5381f4d26d1d62313f057167f064101ce")});
+// Two more, checked outside the subgroup by multiplying by r independently: a random twist
+// point, and the sum of a random multiple of the generator and another random twist point.
+const Bytes kG2OutsideSubgroupRandom =
+    hex("1b52e6b6ebcd1f5ec9c18070b6d13089633a50eee0f9e038eb8f624fb804d820"
+        "261060457906159644f9794cdd933160d2d5844307f062cec7b317d94d1fe09f"
+        "0718b339dccf29d80db8454fb0a09a7856c66f076d09468439098b63eea199f0"
+        "0999dc38a02cf5fffd0e3f9082d8118e5cce6346f8325599a067659b0ad31e45");
+const Bytes kG2OutsideSubgroupSum =
+    hex("207b02412d3927ec3ffe064aa10c3cd7739c88957a4476b1324010038074156f"
+        "23deea4e68b306ec8211276a1b4eccfd1223a277edf39adf371b4bed1685bd7c"
+        "1582eb8047a6464e33b36ee9b446e44db676512a46878f7084dcdc36f0fb68ff"
+        "293aac9a7894002845951d9fbf9598887cf2cbdbdcd984f5681efb29b5c98d10");
 const Bytes kInfinity64(64, 0);
 
 Bytes g1_mul(const Bytes& point, const U256& k) {
@@ -399,10 +411,13 @@ TEST(Bn254, PairingInputRules) {
     off[127] ^= 1;
     EXPECT_EQ(pairing(cat({kG1, off})), -1);
     // On the twist curve but outside the order-r subgroup.
-    auto outside = bn254::pairing_check(cat({kG1, kG2OutsideSubgroup}));
-    ASSERT_FALSE(outside.ok());
-    EXPECT_NE(outside.error().message.find("subgroup"), std::string::npos)
-        << outside.error().message;
+    for (const Bytes& q : {kG2OutsideSubgroup, kG2OutsideSubgroupRandom, kG2OutsideSubgroupSum}) {
+        auto outside = bn254::pairing_check(cat({kG1, q}));
+        ASSERT_FALSE(outside.ok());
+        EXPECT_NE(outside.error().message.find("subgroup"), std::string::npos)
+            << outside.error().message;
+        EXPECT_FALSE(bn254::g2_mul(q, word(1)).ok());
+    }
     EXPECT_EQ(pairing(cat({kG1, kG2OutsideSubgroup})), -1);
     // Even paired with G1 infinity, an invalid G2 point fails the whole call.
     EXPECT_EQ(pairing(cat({kInfinity64, kG2OutsideSubgroup})), -1);

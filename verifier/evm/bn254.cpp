@@ -15,12 +15,12 @@ using u128 = unsigned __int128;
 // The base field modulus p (EIP-196).
 constexpr Limbs kP = {0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
                       0x30644e72e131a029ULL};
+// p - 2, the Fermat inversion exponent.
+constexpr Limbs kPMinus2 = {0x3c208c16d87cfd45ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL,
+                            0x30644e72e131a029ULL};
 // (p - 1) / 6: ξ raised to it is the Frobenius twisting constant γ1 (p ≡ 1 mod 6).
 constexpr Limbs kPMinus1Over6 = {0x34b017592414d4e1ULL, 0xee9591c2e6bda1c2ULL,
                                  0xf40d60f3c0403964ULL, 0x0810b7bdd032f006ULL};
-// The group order r (EIP-197: the order of G1 and of the G2 subgroup used).
-constexpr Limbs kR = {0x43e1f593f0000001ULL, 0x2833e84879b97091ULL, 0xb85045b68181585dULL,
-                      0x30644e72e131a029ULL};
 // Montgomery constants for R = 2^256: R mod p, R^2 mod p and -p^-1 mod 2^64.
 constexpr Limbs kROne = {0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL, 0x666ea36f7879462cULL,
                          0x0e0a77c19a07df2fULL};
@@ -28,7 +28,9 @@ constexpr Limbs kR2 = {0xf32cfc5b538afa89ULL, 0xb5e71911d44501fbULL, 0x47ab1eff0
                        0x06d89f71cab8351fULL};
 constexpr uint64_t kPInv = 0x87d20782e4866389ULL;
 
-// The optimal ate loop count 6u + 2 for the BN parameter u = 4965661367192848881.
+// The BN seed u = 4965661367192848881 (EIP-197's curve is BN(u)).
+constexpr Limbs kBnSeed = {0x44e992b44a6909f1ULL, 0, 0, 0};
+// The optimal ate loop count 6u + 2.
 constexpr u128 kAteLoop = (u128{0x1} << 64) | 0x9d797039be763ba8ULL;
 constexpr int kAteLoopTopBit = 64;
 
@@ -143,59 +145,18 @@ bool fp_is_zero(const Fp& a) { return (a.v[0] | a.v[1] | a.v[2] | a.v[3]) == 0; 
 Fp fp_one() { return Fp{kROne}; }
 Fp fp_from_u64(uint64_t x) { return fp_mul_limbs({x, 0, 0, 0}, kR2); }
 
-bool is_even(const Limbs& x) { return (x[0] & 1) == 0; }
-bool is_one_limbs(const Limbs& x) { return x[0] == 1 && (x[1] | x[2] | x[3]) == 0; }
-
-Limbs shr1(const Limbs& x, uint64_t top_bit) {
-    return {(x[0] >> 1) | (x[1] << 63), (x[1] >> 1) | (x[2] << 63), (x[2] >> 1) | (x[3] << 63),
-            (x[3] >> 1) | (top_bit << 63)};
-}
-
-// x / 2 mod p for x < p: halve x, or x + p when x is odd (p odd, so x + p is even; it
-// may carry into bit 256, which the shift brings back).
-Limbs half_mod_p(const Limbs& x) {
-    if (is_even(x)) return shr1(x, 0);
-    Limbs sum;
-    uint64_t carry = 0;
-    for (int i = 0; i < 4; ++i) {
-        const u128 s = static_cast<u128>(x[i]) + kP[i] + carry;
-        sum[i] = static_cast<uint64_t>(s);
-        carry = static_cast<uint64_t>(s >> 64);
+Fp fp_pow(const Fp& a, const Limbs& e) {
+    Fp r = fp_one();
+    for (int i = 255; i >= 0; --i) {
+        r = fp_sqr(r);
+        if (bit(e, i)) r = fp_mul(r, a);
     }
-    return shr1(sum, carry);
+    return r;
 }
 
-// x − y mod p for x, y < p.
-Limbs sub_mod_p(const Limbs& x, const Limbs& y) { return fp_sub(Fp{x}, Fp{y}).v; }
-
-// a^-1 in Montgomery form (0 for 0), by the binary extended Euclidean algorithm on the
-// Montgomery representation m = a·R: it yields m^-1 = a^-1·R^-1, and two Montgomery
-// multiplications by R^2 turn that into a^-1·R. Variable time (the inputs are public),
-// several times faster than Fermat's a^(p−2), which matters since the Miller loop
-// inverts at every step.
-Fp fp_inv(const Fp& a) {
-    if (fp_is_zero(a)) return Fp{};
-    Limbs u = a.v, v = kP, x1 = {1, 0, 0, 0}, x2 = {0, 0, 0, 0};
-    while (!is_one_limbs(u) && !is_one_limbs(v)) {
-        while (is_even(u)) {
-            u = shr1(u, 0);
-            x1 = half_mod_p(x1);
-        }
-        while (is_even(v)) {
-            v = shr1(v, 0);
-            x2 = half_mod_p(x2);
-        }
-        if (geq(u, v)) {
-            u = sub_limbs(u, v);
-            x1 = sub_mod_p(x1, x2);
-        } else {
-            v = sub_limbs(v, u);
-            x2 = sub_mod_p(x2, x1);
-        }
-    }
-    const Limbs plain_inverse = is_one_limbs(u) ? x1 : x2;
-    return fp_mul_limbs(fp_mul_limbs(plain_inverse, kR2).v, kR2);
-}
+// Fermat: a^(p−2) = a^-1 (and 0 for 0). Only the final exponentiation, affine conversion
+// and setup invert, a handful of times per call.
+Fp fp_inv(const Fp& a) { return fp_pow(a, kPMinus2); }
 
 // 32 big-endian bytes, which must encode an integer below p.
 bool fp_from_bytes(const uint8_t* in, Fp& out) {
@@ -440,12 +401,18 @@ Jacobian<F> add(const Jacobian<F>& p, const Jacobian<F>& q) {
     return {x3, y3, z3};
 }
 
+// k·p with fixed 4-bit windows: 15 precomputed multiples, then four doublings and at most
+// one addition per window (about 60% of the additions of bit-by-bit double-and-add).
 template <class F>
 Jacobian<F> scalar_mul(const Jacobian<F>& p, const Limbs& k) {
+    std::array<Jacobian<F>, 16> multiples;  // multiples[i] = i·p
+    multiples[1] = p;
+    for (size_t i = 2; i < multiples.size(); ++i) multiples[i] = add(multiples[i - 1], p);
     Jacobian<F> r;
-    for (int i = 255; i >= 0; --i) {
-        r = dbl(r);
-        if (bit(k, i)) r = add(r, p);
+    for (int window = 63; window >= 0; --window) {
+        for (int i = 0; i < 4; ++i) r = dbl(r);
+        const uint64_t digit = (k[window / 16] >> (4 * (window % 16))) & 0xf;
+        if (digit != 0) r = add(r, multiples[digit]);
     }
     return r;
 }
@@ -483,6 +450,32 @@ void encode_g1(const G1& p, uint8_t* out) {
     fp_to_bytes(p.y, out + kFieldBytes);
 }
 
+// ψ, the untwist-Frobenius-twist endomorphism (Galbraith–Scott), on Jacobian coordinates:
+// conjugation is a field automorphism, so it maps X, Y, Z alike and γ_2, γ_3 scale x, y.
+Jacobian<Fp2> psi(const Jacobian<Fp2>& q) {
+    const auto& g = derived().frob;
+    return {mul(conj(q.x), g[2]), mul(conj(q.y), g[3]), conj(q.z)};
+}
+
+template <class F>
+bool same_point(const Jacobian<F>& a, const Jacobian<F>& b) {
+    if (is_zero(a.z) || is_zero(b.z)) return is_zero(a.z) && is_zero(b.z);
+    const F za2 = sqr(a.z), zb2 = sqr(b.z);
+    return mul(a.x, zb2) == mul(b.x, za2) && mul(a.y, mul(zb2, b.z)) == mul(b.y, mul(za2, a.z));
+}
+
+// Membership of a finite twist point in the order-r subgroup without multiplying by r:
+// [u+1]Q + ψ([u]Q) + ψ²([u]Q) = ψ³([2u]Q), which holds exactly on that subgroup for BN
+// curves whose seed u satisfies u ≢ 4 (mod 13) and u ≢ 92 (mod 97), as bn254's does
+// (Dai, Lin, Zhao, Zhou, eprint 2022/348; for bn254: ethresear.ch/t/13974).
+bool in_g2_subgroup(const G2& q) {
+    const Jacobian<Fp2> p = to_jacobian(q, fp2_one());
+    const Jacobian<Fp2> up = scalar_mul(p, kBnSeed);
+    const Jacobian<Fp2> psi_up = psi(up);
+    const Jacobian<Fp2> lhs = add(add(add(up, p), psi_up), psi(psi_up));
+    return same_point(lhs, psi(psi(psi(dbl(up)))));
+}
+
 Result<G2> decode_g2(const uint8_t* in, const char* what) {
     G2 q;
     if (!fp2_from_bytes(in, q.x) || !fp2_from_bytes(in + 2 * kFieldBytes, q.y))
@@ -492,7 +485,7 @@ Result<G2> decode_g2(const uint8_t* in, const char* what) {
         return fail(std::string("bn254: ") + what + ": point not on the twist curve");
     q.infinity = false;
     // The twist has a large cofactor: only the order-r subgroup is a valid input (EIP-197).
-    if (!is_zero(scalar_mul(to_jacobian(q, fp2_one()), kR).z))
+    if (!in_g2_subgroup(q))
         return fail(std::string("bn254: ") + what + ": point not in the order-r subgroup");
     return q;
 }
@@ -508,46 +501,52 @@ void encode_g2(const G2& q, uint8_t* out) {
 
 // ---- The optimal ate pairing. ----
 
-// The twist point (x, y) on E'(Fp2) maps to (x·w^2, y·w^3) on E(Fp12). A line through
-// twist points with twist slope λ, evaluated at P = (xp, yp) in G1, is
-// yp − λ·xp·w + (λ·x_T − y_T)·w^3.
-Fp12 line_value(const Fp2& lambda, const Fp2& xt, const Fp2& yt, const G1& p) {
+// The twist point (x, y) on E'(Fp2) maps to (x·w^2, y·w^3) on E(Fp12), so a line through
+// twist points with twist slope λ = N / D, evaluated at P = (xp, yp) in G1 and multiplied
+// by D, is D·yp − N·xp·w + (N·x − D·y)·w^3 for any point (x, y) on it. Factors in Fp2
+// (such as D, or the Jacobian Z powers below) lie in a proper subfield, which the final
+// exponentiation sends to 1, so the lines need no inversion.
+Fp12 line_value(const Fp2& n, const Fp2& d, const Fp2& x_n, const Fp2& y_d, const G1& p) {
     Fp12 l;
-    l.c0.c0 = {p.y, Fp{}};
-    l.c1.c0 = neg(mul_fp(lambda, p.x));
-    l.c1.c1 = sub(mul(lambda, xt), yt);
+    l.c0.c0 = mul_fp(d, p.y);
+    l.c1.c0 = neg(mul_fp(n, p.x));
+    l.c1.c1 = sub(x_n, y_d);
     return l;
 }
 
-// T ← 2T; returns the tangent line at T evaluated at P. T is never of order 2 here
-// (r is odd), so y_T ≠ 0.
-Fp12 double_step(G2& t, const G1& p) {
-    const Fp2 x2 = sqr(t.x);
-    const Fp2 lambda = mul(add(add(x2, x2), x2), inv(add(t.y, t.y)));
-    const Fp12 l = line_value(lambda, t.x, t.y, p);
-    const Fp2 x3 = sub(sqr(lambda), add(t.x, t.x));
-    t.y = sub(mul(lambda, sub(t.x, x3)), t.y);
-    t.x = x3;
+// T ← 2T; returns the tangent line at T evaluated at P. With x = X/Z^2 and y = Y/Z^3 the
+// slope is 3X^2 / (2YZ); scaled by 2YZ^3 the line is 2YZ^3·yp − 3X^2Z^2·xp·w +
+// (3X^3 − 2Y^2)·w^3. T is never infinity or of order 2 here (r is odd).
+Fp12 double_step(Jacobian<Fp2>& t, const G1& p) {
+    const Fp2 x2 = sqr(t.x), z2 = sqr(t.z), y2 = sqr(t.y);
+    const Fp2 three_x2 = add(add(x2, x2), x2);
+    const Fp2 yz = mul(t.y, t.z);
+    const Fp12 l =
+        line_value(mul(three_x2, z2), mul(add(yz, yz), z2), mul(three_x2, t.x), add(y2, y2), p);
+    t = dbl(t);
     return l;
 }
 
-// T ← T + Q; returns the line through T and Q evaluated at P. A vertical line (T = −Q)
+// T ← T + Q for an affine Q; returns the line through T and Q evaluated at P, with
+// slope N / D for N = yQ·Z^3 − Y, D = Z·(xQ·Z^2 − X), taken at Q. A vertical line (T = −Q)
 // lies in a proper subfield that the final exponentiation sends to 1, so it is dropped.
-Fp12 add_step(G2& t, const G2& q, const G1& p) {
-    if (t.infinity) {
-        t = q;
+Fp12 add_step(Jacobian<Fp2>& t, const G2& q, const G1& p) {
+    const Jacobian<Fp2> q_jacobian = to_jacobian(q, fp2_one());
+    if (is_zero(t.z)) {
+        t = q_jacobian;
         return fp12_one();
     }
-    if (t.x == q.x) {
-        if (t.y == q.y) return double_step(t, p);
-        t = G2{};
+    const Fp2 z2 = sqr(t.z);
+    const Fp2 h = sub(mul(q.x, z2), t.x);
+    const Fp2 n = sub(mul(q.y, mul(z2, t.z)), t.y);
+    if (is_zero(h)) {
+        if (is_zero(n)) return double_step(t, p);
+        t = Jacobian<Fp2>{};
         return fp12_one();
     }
-    const Fp2 lambda = mul(sub(q.y, t.y), inv(sub(q.x, t.x)));
-    const Fp12 l = line_value(lambda, t.x, t.y, p);
-    const Fp2 x3 = sub(sub(sqr(lambda), t.x), q.x);
-    t.y = sub(mul(lambda, sub(t.x, x3)), t.y);
-    t.x = x3;
+    const Fp2 d = mul(t.z, h);
+    const Fp12 l = line_value(n, d, mul(n, q.x), mul(d, q.y), p);
+    t = add(t, q_jacobian);
     return l;
 }
 
@@ -561,7 +560,7 @@ G2 frobenius(const G2& q) {
 // l_{T+π(Q),−π²(Q)}(P). Both points finite.
 Fp12 miller_loop(const G1& p, const G2& q) {
     Fp12 f = fp12_one();
-    G2 t = q;
+    Jacobian<Fp2> t = to_jacobian(q, fp2_one());
     for (int i = kAteLoopTopBit - 1; i >= 0; --i) {
         f = mul(sqr(f), double_step(t, p));
         if ((kAteLoop >> i) & 1) f = mul(f, add_step(t, q, p));
