@@ -269,7 +269,7 @@ TEST_P(EvmStateTests, MatchRootAndLogs) {
               << s.failures.size() << " (" << secs << " s)\n";
     for (const std::string& skip : s.skips) std::cout << "  skipped " << skip << "\n";
     for (const std::string& file : s.bench_only)
-        std::cout << "  not run here (too slow; bench/evm/evm_bench.cpp runs it): " << file << "\n";
+        std::cout << "  not run here (too slow; bench/evm_bench.cpp runs it): " << file << "\n";
     for (const std::string& f : s.failures) std::cout << "  FAILED " << f << "\n";
     g_total.files += s.files;
     g_total.cases += s.cases;
