@@ -1,0 +1,166 @@
+#include "verifier/evm/transaction.h"
+
+#include <algorithm>
+
+namespace vigil::evm {
+
+using eth::Address;
+using eth::U256;
+
+namespace {
+
+Error invalid(const std::string& what) {
+    return fail("invalid transaction: " + what, kErrorInvalidTransaction);
+}
+
+// a * b, or nullopt when it exceeds 256 bits.
+std::optional<U256> checked_mul(const U256& a, const U256& b) {
+    const auto w = eth::mul_wide(a, b);
+    if (w[4] | w[5] | w[6] | w[7]) return std::nullopt;
+    return U256(w[0], w[1], w[2], w[3]);
+}
+
+std::optional<U256> checked_add(const U256& a, const U256& b) {
+    const U256 s = a + b;
+    if (s < a) return std::nullopt;
+    return s;
+}
+
+}  // namespace
+
+U256 blob_base_fee(uint64_t excess_blob_gas) {
+    // EIP-4844 fake_exponential(MIN_BASE_FEE_PER_BLOB_GAS = 1, excess, fraction).
+    const U256 denominator(kBlobBaseFeeUpdateFraction);
+    const U256 numerator(excess_blob_gas);
+    U256 output;
+    U256 accum = denominator;
+    for (uint64_t i = 1; !accum.is_zero(); ++i) {
+        output += accum;
+        const auto product = checked_mul(accum, numerator);
+        if (!product) return U256::max();  // far beyond any balance: no blob tx is valid
+        accum = *product / (denominator * U256(i));
+    }
+    return output / denominator;
+}
+
+Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block,
+                                      const eth::Transaction& tx, const Address& sender,
+                                      const ExecutionConfig& config) {
+    if (tx.type == eth::TxType::kDeposit)
+        return fail("evm: deposit transactions are not executed by execute_transaction",
+                    kErrorUnsupportedTransaction);
+    if (tx.type == eth::TxType::kSetCode) return invalid("type 4 (EIP-7702) is not in Cancun");
+    const eth::TxRules rules{.chain_id = block.chain_id, .eip3860 = true};
+    if (Status s = eth::validate_intrinsic(tx, rules); !s) return invalid(s.error().message);
+    if (tx.gas_limit > block.gas_limit)
+        return invalid("gas limit " + std::to_string(tx.gas_limit) + " above the block's " +
+                       std::to_string(block.gas_limit));
+
+    const bool dynamic = tx.type == eth::TxType::kDynamicFee || tx.type == eth::TxType::kBlob;
+    const U256 fee_cap = dynamic ? tx.max_fee_per_gas : tx.gas_price;
+    if (fee_cap < block.base_fee) return invalid("fee cap below the block's base fee");
+    U256 effective_price = tx.gas_price;
+    if (dynamic) {
+        const U256 tip_cap = block.base_fee + tx.max_priority_fee_per_gas;
+        effective_price =
+            tip_cap < block.base_fee ? tx.max_fee_per_gas : std::min(tx.max_fee_per_gas, tip_cap);
+    }
+
+    uint64_t blob_gas = 0;
+    U256 blob_fee;
+    if (tx.type == eth::TxType::kBlob) {
+        if (!tx.to) return invalid("a blob transaction cannot create a contract");
+        if (tx.blob_versioned_hashes.size() > kMaxBlobsPerBlock)
+            return invalid("more than " + std::to_string(kMaxBlobsPerBlock) + " blobs");
+        for (const eth::Hash32& h : tx.blob_versioned_hashes)
+            if (h[0] != kBlobHashVersionKzg) return invalid("blob hash with an unknown version");
+        blob_fee = blob_base_fee(block.excess_blob_gas);
+        if (tx.max_fee_per_blob_gas < blob_fee)
+            return invalid("max fee per blob gas below the blob base fee");
+        blob_gas = kGasPerBlob * tx.blob_versioned_hashes.size();
+    }
+
+    JournaledState st(source);
+    const U256 balance = st.balance(sender);
+    const uint64_t nonce = st.nonce(sender);
+    const eth::Hash32 sender_code = st.code_hash(sender);
+    if (st.failed()) return st.error();
+    if (sender_code != eth::kEmptyCodeHash) return invalid("sender has code (EIP-3607)");
+    if (nonce != tx.nonce)
+        return invalid("nonce " + std::to_string(tx.nonce) + ", account nonce " +
+                       std::to_string(nonce));
+
+    // Balance must cover the worst case: every gas unit at the fee cap, the value and the
+    // blob gas at its cap.
+    std::optional<U256> need = checked_mul(U256(tx.gas_limit), fee_cap);
+    if (need) need = checked_add(*need, tx.value);
+    if (need && blob_gas) {
+        auto blob_cost = checked_mul(U256(blob_gas), tx.max_fee_per_blob_gas);
+        need = blob_cost ? checked_add(*need, *blob_cost) : std::nullopt;
+    }
+    if (!need || balance < *need) return invalid("insufficient funds for gas * price + value");
+
+    const U256 upfront = U256(tx.gas_limit) * effective_price + U256(blob_gas) * blob_fee;
+    st.sub_balance(sender, upfront);
+    st.set_nonce(sender, nonce + 1);
+
+    // EIP-2929/2930 warm set; EIP-3651 warm coinbase.
+    st.access_account(sender);
+    if (tx.to) st.access_account(*tx.to);
+    st.access_account(block.coinbase);
+    for (const Address& p : precompile_addresses(config.precompiles)) st.access_account(p);
+    for (const eth::AccessListEntry& e : tx.access_list) {
+        st.access_account(e.address);
+        for (const eth::Hash32& k : e.storage_keys)
+            st.access_slot(e.address, U256::from_be_word(k.data()));
+    }
+
+    const uint64_t intrinsic = eth::intrinsic_gas(tx, rules);
+    TxContext txc;
+    txc.origin = sender;
+    txc.gas_price = effective_price;
+    txc.blob_hashes = tx.blob_versioned_hashes;
+    txc.blob_base_fee = blob_base_fee(block.excess_blob_gas);
+
+    Evm evm(st, block, txc, config.revision, config.precompiles);
+    Message msg;
+    msg.depth = 0;
+    msg.gas = static_cast<int64_t>(tx.gas_limit - intrinsic);
+    msg.sender = sender;
+    msg.value = tx.value;
+    msg.input = tx.data;
+    CallResult result;
+    if (tx.to) {
+        msg.kind = CallKind::kCall;
+        msg.recipient = *tx.to;
+        msg.code_address = *tx.to;
+        result = evm.call(msg);
+    } else {
+        msg.kind = CallKind::kCreate;
+        result = evm.create_at(msg, create_address(sender, nonce));
+    }
+    if (st.failed()) return st.error();
+
+    TxOutcome out;
+    out.status = result.status;
+    uint64_t gas_left = static_cast<uint64_t>(result.gas_left);
+    uint64_t gas_used = tx.gas_limit - gas_left;
+    // EIP-3529: the refund is capped at a fifth of the gas used.
+    const uint64_t refund = std::min<uint64_t>(
+        static_cast<uint64_t>(std::max<int64_t>(st.refund(), 0)), gas_used / kMaxRefundQuotient);
+    gas_left += refund;
+    gas_used -= refund;
+    st.add_balance(sender, U256(gas_left) * effective_price);
+    st.add_balance(block.coinbase, U256(gas_used) * (effective_price - block.base_fee));
+    if (st.failed()) return st.error();
+
+    out.gas_used = gas_used;
+    out.blob_gas_used = blob_gas;
+    out.logs = st.logs();
+    out.output = std::move(result.output);
+    if (result.status == ExitStatus::kSuccess && !tx.to) out.created = result.created;
+    out.diff = st.finish();
+    return out;
+}
+
+}  // namespace vigil::evm
