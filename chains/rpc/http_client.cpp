@@ -24,7 +24,8 @@ void append_json(std::string& out, const Json& j) {
                 out += j.dump();
                 return;
             }
-            out.reserve(out.size() + text.size() + 2);
+            // No exact reserve here: a batch appends many of these to one body, and exact
+            // reservations would reallocate (and copy the whole body) on every one.
             out += '"';
             out += text;
             out += '"';
