@@ -1,6 +1,7 @@
 // WitnessState against a full state model: reads through a witness made of proofs, the
 // post-state root of a diff equal to the model's rebuilt root, and missing parts of the
-// witness as errors. Also block_hashes over a chain of ancestor headers.
+// witness as errors. Also block_hashes over a chain of ancestor headers, and the
+// witness fetcher's pure parts (collapse candidates, debug_executionWitness answers).
 #include "verifier/evm/witness_state.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
 #include "chains/eth/trie.h"
+#include "verifier/witness_fetch.h"
 
 namespace vigil::evm {
 namespace {
@@ -268,3 +270,87 @@ TEST(WitnessState, BlockHashesFollowTheParentChain) {
 
 }  // namespace
 }  // namespace vigil::evm
+
+namespace vigil::verifier {
+namespace {
+
+using eth::Bytes;
+
+// A deletion that merges a hashed leaf or extension into its parent: the node the
+// post-state proof of the deleted key ends in gives back the pre-state sibling.
+TEST(CollapseCandidates, RecoverTheSiblingsADeletionMerged) {
+    int recovered = 0;
+    for (uint64_t seed = 1; seed <= 60; ++seed) {
+        std::mt19937_64 rng(seed);
+        eth::Trie full(true);
+        std::vector<Bytes> keys;
+        for (size_t i = 0, n = 2 + rng() % 60; i < n; ++i) {
+            Bytes key(32), value(20 + rng() % 30);
+            for (auto& b : key) b = static_cast<uint8_t>(rng());
+            for (auto& b : value) b = static_cast<uint8_t>(rng());
+            ASSERT_TRUE(full.put(key, value).ok());
+            keys.push_back(key);
+        }
+        const Bytes& deleted = keys[rng() % keys.size()];
+        const eth::Hash32 before = full.root_hash();
+        eth::TrieNodeSet nodes;
+        for (const Bytes& n : full.prove(deleted)) nodes.add(n);
+        full.erase(deleted);
+        const eth::Hash32 after = full.root_hash();
+        {
+            eth::PartialTrie alone(nodes, before);
+            if (alone.erase(deleted).ok()) continue;  // no hashed sibling needed
+        }
+        for (const Bytes& n : full.prove(deleted))
+            for (const Bytes& c : collapse_candidates(n)) nodes.add(c);
+        eth::PartialTrie partial(nodes, before);
+        Status s = partial.erase(deleted);
+        if (!s.ok()) {  // a branch sibling: not derivable, and said so
+            EXPECT_NE(s.error().message.find("missing trie node"), std::string::npos);
+            continue;
+        }
+        EXPECT_EQ(*partial.root_hash(), after) << "seed " << seed;
+        ++recovered;
+    }
+    EXPECT_GT(recovered, 5);
+}
+
+TEST(CollapseCandidates, NothingFromBranchesOrGarbage) {
+    EXPECT_TRUE(collapse_candidates(Bytes{}).empty());
+    EXPECT_TRUE(collapse_candidates(Bytes{0xc2, 0x80, 0x80}).empty());
+    EXPECT_TRUE(collapse_candidates(Bytes{0xc2, 0x00, 0x80}).empty());  // extension, no path
+    EXPECT_TRUE(collapse_candidates(Bytes(17, 0x80)).empty());
+}
+
+TEST(ExecutionWitnessJson, BothShapesParse) {
+    const Bytes node(40, 0xab), code{0x60, 0x00};
+    eth::BlockHeader h;
+    h.number = 7;
+    h.gas_limit = 30'000'000;
+    const rpc::Json lists = {{"state", {eth::to_hex(node)}},
+                             {"codes", {eth::to_hex(code)}},
+                             {"keys", rpc::Json::array()},
+                             {"headers", {eth::to_hex(h.encode())}}};
+    auto w = parse_execution_witness(lists);
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    EXPECT_EQ(w->state_nodes, std::vector<Bytes>{node});
+    EXPECT_EQ(w->codes, std::vector<Bytes>{code});
+    ASSERT_EQ(w->headers.size(), 1u);
+    EXPECT_EQ(*eth::BlockHeader::decode(w->headers[0]), h);
+
+    const rpc::Json maps = {{"state", {{eth::keccak256(node).to_hex(), eth::to_hex(node)}}},
+                            {"codes", {{eth::keccak256(code).to_hex(), eth::to_hex(code)}}}};
+    auto m = parse_execution_witness(maps);
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->state_nodes, std::vector<Bytes>{node});
+    EXPECT_TRUE(m->headers.empty());
+
+    EXPECT_FALSE(parse_execution_witness(rpc::Json::array()).ok());
+    EXPECT_FALSE(
+        parse_execution_witness(rpc::Json{{"state", {"0xzz"}}, {"codes", rpc::Json::array()}})
+            .ok());
+    EXPECT_FALSE(parse_execution_witness(rpc::Json{{"codes", rpc::Json::array()}}).ok());
+}
+
+}  // namespace
+}  // namespace vigil::verifier
