@@ -17,7 +17,9 @@
 //    pre-state sibling it may have been merged from is derived. Those extra nodes are only
 //    candidates: one is used only where a pre-state hash names it. A sibling that was a
 //    branch, or that the block also changed, stays missing: the block is then
-//    unverifiable through this path (debug_executionWitness has it).
+//    unverifiable through this path (debug_executionWitness has it). Anvil (1.7) never
+//    collapses: it keeps a cleared slot as a leaf holding rlp(0), so its post-state
+//    proofs give no sibling, and its state roots after a clear are not Ethereum's.
 //
 // Headers: the parent's header always (fetched as JSON and checked against its hash);
 // the prestate tracer does not say which ancestors BLOCKHASH reads, so further ancestors
