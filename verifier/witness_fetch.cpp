@@ -38,15 +38,15 @@ Result<std::vector<eth::Bytes>> hex_list(const Json& result, const char* key) {
     return out;
 }
 
-// The RLP of a block's header, checked against the block hash the node gave with it.
-Result<eth::Bytes> fetch_header(rpc::RpcClient& node, uint64_t number) {
-    VIGIL_TRY(Json block,
-              node.call("eth_getBlockByNumber", Json::array({eth::to_quantity(number), false})));
-    if (block.is_null()) return fail("block " + std::to_string(number) + " not found");
+// The header of the block whose hash is `hash`, checked against that hash.
+Result<eth::BlockHeader> fetch_header(rpc::RpcClient& node, const eth::Hash32& hash) {
+    VIGIL_TRY(Json block, node.call("eth_getBlockByHash", Json::array({hash.to_hex(), false})));
+    if (block.is_null()) return fail("block " + hash.to_hex() + " not found");
     auto header = rpc::parse_verified_header(block);
-    if (!header)
-        return fail("header of block " + std::to_string(number) + ": " + header.error().message);
-    return header->encode();
+    if (!header) return fail("header of block " + hash.to_hex() + ": " + header.error().message);
+    if (header->hash() != hash)
+        return fail("asked for block " + hash.to_hex() + ", got " + header->hash().to_hex());
+    return header;
 }
 
 Result<eth::Address> parse_address_key(const std::string& key) {
@@ -130,18 +130,21 @@ eth::Bytes encode_short_node(const std::vector<uint8_t>& path, bool leaf, eth::B
     return eth::rlp::wrap_list(payload);
 }
 
+// eth_getProof at a block named by hash (EIP-1898), so every proof is of the same block
+// even if the chain reorganises meanwhile.
 Json proof_call_params(const eth::Address& address, const std::set<eth::Hash32>& slots,
-                       uint64_t at) {
+                       const eth::Hash32& at) {
     Json keys = Json::array();
     for (const eth::Hash32& slot : slots) keys.push_back(slot.to_hex());
-    return Json::array({address.to_hex(), keys, eth::to_quantity(at)});
+    return Json::array({address.to_hex(), keys, Json{{"blockHash", at.to_hex()}}});
 }
 
 // eth_getProof of each (account, slots) at block `at`, in batches; every node of every
 // proof is appended to `nodes`, and collapse candidates when `candidates` is set.
 Status fetch_proofs(rpc::RpcClient& node,
-                    const std::map<eth::Address, std::set<eth::Hash32>>& wanted, uint64_t at,
-                    size_t per_batch, bool candidates, std::vector<eth::Bytes>& nodes) {
+                    const std::map<eth::Address, std::set<eth::Hash32>>& wanted,
+                    const eth::Hash32& at, size_t per_batch, bool candidates,
+                    std::vector<eth::Bytes>& nodes) {
     std::vector<rpc::RpcCall> calls;
     std::vector<eth::Address> order;
     auto flush = [&]() -> Status {
@@ -152,7 +155,7 @@ Status fetch_proofs(rpc::RpcClient& node,
                         std::to_string(calls.size()) + " calls");
         for (size_t i = 0; i < answers.size(); ++i) {
             const std::string where =
-                "eth_getProof of " + order[i].to_hex() + " at block " + std::to_string(at);
+                "eth_getProof of " + order[i].to_hex() + " at block " + at.to_hex();
             if (!answers[i]) return fail(where + ": " + answers[i].error().message);
             auto proof = rpc::parse_account_proof(*answers[i]);
             if (!proof) return fail(where + ": " + proof.error().message);
@@ -245,12 +248,12 @@ Result<evm::Witness> fetch_execution_witness(rpc::RpcClient& node, uint64_t bloc
     return w;
 }
 
-Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, uint64_t block, bool diff_mode) {
+Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, const eth::Hash32& block,
+                                         bool diff_mode) {
     const Json config = {{"tracer", "prestateTracer"}, {"tracerConfig", {{"diffMode", diff_mode}}}};
-    const std::string where = "prestate trace of block " + std::to_string(block);
+    const std::string where = "prestate trace of block " + block.to_hex();
     std::vector<Json> out;
-    auto traces =
-        node.call("debug_traceBlockByNumber", Json::array({eth::to_quantity(block), config}));
+    auto traces = node.call("debug_traceBlockByHash", Json::array({block.to_hex(), config}));
     if (traces) {
         if (!traces->is_array()) return fail(where + ": expected an array");
         for (size_t i = 0; i < traces->size(); ++i) {
@@ -266,15 +269,14 @@ Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, uint64_t block, b
     }
     // Only a refusal of the method falls back; a transport failure is returned.
     if (traces.error().code != rpc::kRpcError) return fail(where + ": " + traces.error().message);
-    VIGIL_TRY(Json b,
-              node.call("eth_getBlockByNumber", Json::array({eth::to_quantity(block), false})));
+    VIGIL_TRY(Json b, node.call("eth_getBlockByHash", Json::array({block.to_hex(), false})));
     if (!b.is_object() || !b.contains("transactions") || !b["transactions"].is_array())
-        return fail(where + ": block " + std::to_string(block) + " has no transaction list");
+        return fail(where + ": no transaction list");
     for (const Json& tx : b["transactions"]) {
         if (!tx.is_string()) return fail(where + ": a transaction hash is not a string");
         auto trace = node.call("debug_traceTransaction", Json::array({tx, config}));
         if (!trace)
-            return fail(where + ": debug_traceBlockByNumber refused (" + traces.error().message +
+            return fail(where + ": debug_traceBlockByHash refused (" + traces.error().message +
                         "), debug_traceTransaction " + tx.get<std::string>() + ": " +
                         trace.error().message);
         out.push_back(std::move(trace).value());
@@ -282,11 +284,13 @@ Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, uint64_t block, b
     return out;
 }
 
-Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, uint64_t block,
+Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Hash32& block,
                                             const PrestateWitnessOptions& options) {
-    if (block == 0) return fail("witness: the genesis block has no parent to execute on");
-    const std::string where = "witness of block " + std::to_string(block) + ": ";
-    const uint64_t parent = block - 1;
+    const std::string where = "witness of block " + block.to_hex() + ": ";
+    auto header = fetch_header(node, block);
+    if (!header) return fail(where + header.error().message);
+    if (header->number == 0) return fail(where + "the genesis block has no parent to execute on");
+    const eth::Hash32 parent = header->parent_hash;
 
     Touched touched;
     auto prestate = trace_prestate(node, block, false);
@@ -317,11 +321,14 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, uint64_t block
         return fail(where + s.error().message);
     for (auto& [hash, code] : touched.codes) w.codes.push_back(std::move(code));
 
-    const uint64_t oldest = parent > options.ancestors ? parent - options.ancestors : 0;
-    for (uint64_t n = parent + 1; n-- > oldest;) {
-        auto header = fetch_header(node, n);
-        if (!header) return fail(where + header.error().message);
-        w.headers.push_back(std::move(header).value());
+    // The parent, then its ancestors by parentHash: each is the block its child names.
+    eth::Hash32 next = parent;
+    for (uint64_t i = 0; i <= options.ancestors; ++i) {
+        auto ancestor = fetch_header(node, next);
+        if (!ancestor) return fail(where + ancestor.error().message);
+        w.headers.push_back(ancestor->encode());
+        if (ancestor->number == 0) break;
+        next = ancestor->parent_hash;
     }
     return w;
 }

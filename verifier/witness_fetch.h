@@ -7,7 +7,7 @@
 //  - debug_executionWitness (op-reth, op-geth, reth, geth): the node's own witness, made
 //    while it executed the block, complete by construction.
 //  - the prestate path, for any node with the debug API (Anvil): the prestateTracer of
-//    debug_traceBlockByNumber (or debug_traceTransaction per transaction when the node
+//    debug_traceBlockByHash (or debug_traceTransaction per transaction when the node
 //    lacks the block variant) names the touched accounts, slots and codes; eth_getProof
 //    at the parent block proves each account with its slots (an account the block creates
 //    is absent there: its proof of absence is what the update walks). A deletion that
@@ -52,14 +52,18 @@ struct PrestateWitnessOptions {
     size_t proofs_per_batch = 32;
 };
 
-// The witness of `block` (> 0) built from the prestate tracer and eth_getProof.
-Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, uint64_t block,
+// The witness of the block whose hash is `block` (not the genesis), built from the
+// prestate tracer and eth_getProof. Every call names blocks by hash (EIP-1898 for
+// eth_getProof), so a reorganisation meanwhile cannot mix two blocks' data; headers are
+// checked against their hashes. witness.headers[0] is the parent's, then its ancestors.
+Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Hash32& block,
                                             const PrestateWitnessOptions& options = {});
 
-// The prestateTracer results of every transaction of `block`, in order (`diff_mode`:
-// {pre, post} per transaction). Uses debug_traceBlockByNumber, falling back to
-// debug_traceTransaction per transaction when the node refuses the block variant.
-Result<std::vector<rpc::Json>> trace_prestate(rpc::RpcClient& node, uint64_t block, bool diff_mode);
+// The prestateTracer results of every transaction of the block whose hash is `block`, in
+// order (`diff_mode`: {pre, post} per transaction). Uses debug_traceBlockByHash, falling
+// back to debug_traceTransaction per transaction when the node refuses the block variant.
+Result<std::vector<rpc::Json>> trace_prestate(rpc::RpcClient& node, const eth::Hash32& block,
+                                              bool diff_mode);
 
 // The nodes a leaf or extension of a post-state proof may have been before a deletion
 // merged it into its parent: the same node without its first k nibbles (the branch index,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -21,6 +22,7 @@
 #include "chains/rpc/proof_json.h"
 #include "tests/support/anvil.h"
 #include "tests/support/devnet.h"
+#include "tests/support/fault_proxy.h"
 #include "verifier/evm/witness_state.h"
 
 namespace vigil::verifier {
@@ -258,12 +260,12 @@ TEST_F(WitnessTest, EveryBlockRecomputesItsStateRootFromItsWitness) {
     int multi_tx_blocks = 0;
     for (uint64_t block = 2; block <= *head; ++block) {
         SCOPED_TRACE("block " + std::to_string(block));
-        auto witness = fetch_prestate_witness(rpc(), block);
+        auto witness = fetch_prestate_witness(rpc(), header(block).hash());
         ASSERT_TRUE(witness.ok()) << witness.error().message;
         ASSERT_FALSE(witness->headers.empty());
         const eth::BlockHeader parent = header(block - 1);
         EXPECT_EQ(eth::keccak256(witness->headers.front()), parent.hash());
-        auto diffs = trace_prestate(rpc(), block, true);
+        auto diffs = trace_prestate(rpc(), header(block).hash(), true);
         ASSERT_TRUE(diffs.ok()) << diffs.error().message;
         if (diffs->size() > 1) ++multi_tx_blocks;
         evm::WitnessState* state = nullptr;
@@ -286,6 +288,17 @@ TEST_F(WitnessTest, EveryBlockRecomputesItsStateRootFromItsWitness) {
         EXPECT_EQ(*storage_root, parsed->claimed.storage_root);
     }
     EXPECT_EQ(multi_tx_blocks, 1);
+
+    // Ancestor headers for BLOCKHASH, when asked: proven by the parent-hash chain.
+    PrestateWitnessOptions with_ancestors;
+    with_ancestors.ancestors = 3;
+    auto deep = fetch_prestate_witness(rpc(), header(*head).hash(), with_ancestors);
+    ASSERT_TRUE(deep.ok()) << deep.error().message;
+    ASSERT_EQ(deep->headers.size(), 4u);
+    auto hashes = evm::block_hashes(*deep, header(*head - 1).hash());
+    ASSERT_TRUE(hashes.ok()) << hashes.error().message;
+    ASSERT_EQ(hashes->size(), 4u);
+    for (uint64_t n = *head - 4; n < *head; ++n) EXPECT_EQ(hashes->at(n), header(n).hash());
 }
 
 // Every node of a real block's witness removed in turn, then altered in turn: the block
@@ -303,9 +316,9 @@ TEST_F(WitnessTest, RemovedOrAlteredNodesFailByNameNeverGiveAnotherRoot) {
     auto head = chain_->block_number("l1");
     ASSERT_TRUE(head.ok());
     const uint64_t block = *head;
-    auto witness = fetch_prestate_witness(rpc(), block);
+    auto witness = fetch_prestate_witness(rpc(), header(block).hash());
     ASSERT_TRUE(witness.ok()) << witness.error().message;
-    auto diffs = trace_prestate(rpc(), block, true);
+    auto diffs = trace_prestate(rpc(), header(block).hash(), true);
     ASSERT_TRUE(diffs.ok());
     const Hash32 expected = header(block).state_root;
     auto intact = recompute(block, *witness, *diffs);
@@ -384,9 +397,9 @@ TEST_F(WitnessTest, ClearedSlotsGiveTheCanonicalRoot) {
     ASSERT_TRUE(post_state.put(store.view(), store_account.encode()).ok());
     const Hash32 canonical = *post_state.root_hash();
 
-    auto witness = fetch_prestate_witness(rpc(), block);
+    auto witness = fetch_prestate_witness(rpc(), header(block).hash());
     ASSERT_TRUE(witness.ok()) << witness.error().message;
-    auto diffs = trace_prestate(rpc(), block, true);
+    auto diffs = trace_prestate(rpc(), header(block).hash(), true);
     ASSERT_TRUE(diffs.ok());
     auto plain = recompute(block, *witness, *diffs);
     if (plain.ok()) {
@@ -411,6 +424,69 @@ TEST_F(WitnessTest, ClearedSlotsGiveTheCanonicalRoot) {
     ASSERT_TRUE(root.ok()) << root.error().message;
     EXPECT_EQ(*root, canonical);
     EXPECT_EQ(*state->storage_root(store), canonical_storage.root_hash());
+}
+
+// A node without debug_traceBlockByHash: the fetcher traces each transaction instead and
+// gets the same witness.
+TEST_F(WitnessTest, PerTransactionTracesWhenTheBlockMethodIsRefused) {
+    const Address store = deploy(kStoreRuntime);
+    ASSERT_TRUE(rpc().call("evm_setAutomine", Json::array({false})).ok());
+    auto nonce_json =
+        rpc().call("eth_getTransactionCount", Json::array({user_->address().to_hex(), "latest"}));
+    ASSERT_TRUE(nonce_json.ok());
+    const uint64_t nonce = *eth::parse_quantity(nonce_json->get<std::string>());
+    std::vector<Hash32> pending;
+    for (uint64_t i = 0; i < 3; ++i) {
+        auto h = chain_->submit("l1", *user_, store, store_calldata({{i, i + 1}, {9, i + 10}}),
+                                U256(), nonce + i, 500'000);
+        ASSERT_TRUE(h.ok()) << h.error().message;
+        pending.push_back(*h);
+    }
+    ASSERT_TRUE(rpc().call("evm_mine", Json::array()).ok());
+    for (const Hash32& h : pending) ASSERT_TRUE(chain_->wait_receipt("l1", h).ok());
+    ASSERT_TRUE(rpc().call("evm_setAutomine", Json::array({true})).ok());
+    auto head = chain_->block_number("l1");
+    ASSERT_TRUE(head.ok());
+    const eth::BlockHeader block = header(*head);
+
+    auto proxy = testing::FaultProxy::start(anvil_->rpc_url());
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    std::atomic<int> refused{0};
+    (*proxy)->set_policy([&](const Json& request) {
+        if (!request.is_object() || request.value("method", "") != "debug_traceBlockByHash")
+            return testing::Fault::pass_through();
+        ++refused;
+        testing::Fault f = testing::Fault::of(testing::Fault::Kind::rpc_error);
+        f.rpc_code = -32601;
+        f.rpc_message = "Method not found";
+        return f;
+    });
+    rpc::RpcClientOptions o;
+    o.chain = "l1-without-block-traces";
+    o.urls = {(*proxy)->url()};
+    o.expected_chain_id = kChainId;
+    o.requests_per_second = 0;
+    rpc::RpcClient limited(o);
+    ASSERT_TRUE(limited.connect().ok());
+
+    auto direct = fetch_prestate_witness(rpc(), block.hash());
+    ASSERT_TRUE(direct.ok()) << direct.error().message;
+    auto fallback = fetch_prestate_witness(limited, block.hash());
+    ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+    EXPECT_EQ(refused.load(), 2);                    // the prestate trace and the diff trace
+    auto set_of = [](const std::vector<Bytes>& v) {  // by hash: each distinct node once
+        std::set<Hash32> out;
+        for (const Bytes& b : v) out.insert(eth::keccak256(b));
+        return out;
+    };
+    EXPECT_EQ(set_of(fallback->state_nodes), set_of(direct->state_nodes));
+    EXPECT_EQ(set_of(fallback->codes), set_of(direct->codes));
+    auto diffs = trace_prestate(limited, block.hash(), true);
+    ASSERT_TRUE(diffs.ok()) << diffs.error().message;
+    ASSERT_EQ(diffs->size(), 3u);
+    auto root = recompute(*head, *fallback, *diffs);
+    ASSERT_TRUE(root.ok()) << root.error().message;
+    EXPECT_EQ(*root, block.state_root);
 }
 
 TEST_F(WitnessTest, AnvilHasNoExecutionWitnessMethod) {
