@@ -26,18 +26,36 @@ Bytes random_bytes(std::mt19937_64& rng, size_t n) {
     return out;
 }
 
-// A full secure trie with `count` random 32-byte keys and values of 1..40 bytes (short
-// values make embedded nodes appear), and its keys.
+// The keys and values of a test trie: secure with 32-byte keys (the state and storage
+// tries: every node hashed), or plain with 1..3-byte keys and 1..4-byte values (most nodes
+// embedded in their parent).
+struct Shape {
+    bool secure = true;
+    size_t min_key = 32, max_key = 32, max_value = 40;
+};
+constexpr Shape kSecure{};
+constexpr Shape kEmbedded{false, 1, 3, 4};
+
+Bytes random_key(std::mt19937_64& rng, const Shape& shape) {
+    return random_bytes(rng, shape.min_key + rng() % (shape.max_key - shape.min_key + 1));
+}
+Bytes random_value(std::mt19937_64& rng, const Shape& shape) {
+    return random_bytes(rng, 1 + rng() % shape.max_value);
+}
+
+// A full trie with `count` random keys, and its keys.
 struct Fixture {
-    Trie full{true};
+    explicit Fixture(const Shape& s) : shape(s), full(s.secure) {}
+    Shape shape;
+    Trie full;
     std::vector<Bytes> keys;
 };
 
-Fixture make_fixture(std::mt19937_64& rng, size_t count) {
-    Fixture f;
+Fixture make_fixture(std::mt19937_64& rng, size_t count, const Shape& shape = kSecure) {
+    Fixture f(shape);
     for (size_t i = 0; i < count; ++i) {
-        Bytes key = random_bytes(rng, 32);
-        EXPECT_TRUE(f.full.put(key, random_bytes(rng, 1 + rng() % 40)).ok());
+        Bytes key = random_key(rng, shape);
+        EXPECT_TRUE(f.full.put(key, random_value(rng, shape)).ok());
         f.keys.push_back(std::move(key));
     }
     return f;
@@ -47,12 +65,19 @@ void add_proof(TrieNodeSet& set, Trie& full, BytesView key) {
     for (const Bytes& node : full.prove(key)) set.add(node);
 }
 
-// The original keys adjacent to `key` in path (keccak) order: a deletion that collapses a
-// branch merges the subtree holding one of them, so their proofs cover the sibling.
-std::vector<Bytes> neighbours(const std::vector<Bytes>& keys, BytesView key) {
-    std::map<Hash32, Bytes> by_path;
-    for (const Bytes& k : keys) by_path.emplace(keccak256(k), k);
-    const Hash32 path = keccak256(key);
+// The trie path of `key` as a string (ordered like the trie's paths).
+std::string path_of(BytesView key, bool secure) {
+    const Bytes path = secure ? Bytes(keccak256(key).bytes.begin(), keccak256(key).bytes.end())
+                              : Bytes(key.begin(), key.end());
+    return std::string(path.begin(), path.end());
+}
+
+// The original keys adjacent to `key` in path order: a deletion that collapses a branch
+// merges the subtree holding one of them, so their proofs cover the sibling.
+std::vector<Bytes> neighbours(const std::vector<Bytes>& keys, BytesView key, bool secure) {
+    std::map<std::string, Bytes> by_path;
+    for (const Bytes& k : keys) by_path.emplace(path_of(k, secure), k);
+    const std::string path = path_of(key, secure);
     std::vector<Bytes> out;
     auto it = by_path.lower_bound(path);
     if (it != by_path.end() && it->first == path) {
@@ -90,21 +115,22 @@ TEST(PartialTrie, ReadsThroughProofsMatchTheFullTrie) {
 // `cover_siblings`: the node set also holds the proofs of each key's neighbours.
 // Returns the number of seeds whose ops failed on a missing node (each such failure is
 // checked to name a missing node; every success must give the full trie's root).
-int random_ops(bool cover_siblings, bool everything, int seeds) {
+int random_ops(bool cover_siblings, bool everything, int seeds, const Shape& shape = kSecure) {
     int missing = 0;
     for (int seed = 1; seed <= seeds; ++seed) {
         std::mt19937_64 rng(static_cast<uint64_t>(seed) * 7919);
-        Fixture f = make_fixture(rng, 1 + rng() % 300);
+        Fixture f = make_fixture(rng, 1 + rng() % 300, shape);
         std::vector<Bytes> op_keys;
         for (size_t i = 0, n = 1 + rng() % 40; i < n; ++i)
-            op_keys.push_back(rng() % 3 == 0 ? random_bytes(rng, 32)
+            op_keys.push_back(rng() % 3 == 0 ? random_key(rng, shape)
                                              : f.keys[rng() % f.keys.size()]);
         TrieNodeSet set;
         for (const Bytes& k : everything ? f.keys : op_keys) add_proof(set, f.full, k);
         if (cover_siblings)
             for (const Bytes& k : op_keys)
-                for (const Bytes& n : neighbours(f.keys, k)) add_proof(set, f.full, n);
-        PartialTrie partial(set, f.full.root_hash());
+                for (const Bytes& n : neighbours(f.keys, k, shape.secure))
+                    add_proof(set, f.full, n);
+        PartialTrie partial(set, f.full.root_hash(), shape.secure);
         Status failed;
         for (size_t i = 0; i < 2 * op_keys.size() && failed.ok(); ++i) {
             const Bytes& key = op_keys[rng() % op_keys.size()];
@@ -112,7 +138,7 @@ int random_ops(bool cover_siblings, bool everything, int seeds) {
                 f.full.erase(key);
                 failed = partial.erase(key);
             } else {
-                const Bytes value = random_bytes(rng, 1 + rng() % 40);
+                const Bytes value = random_value(rng, shape);
                 EXPECT_TRUE(f.full.put(key, value).ok());
                 failed = partial.put(key, value);
             }
@@ -144,6 +170,12 @@ TEST(PartialTrie, UpdatesWithEveryNodeGiveTheFullRoot) {
 
 TEST(PartialTrie, UpdatesWithNeighbourProofsGiveTheFullRoot) {
     EXPECT_EQ(random_ops(true, false, 200), 0);
+}
+
+TEST(PartialTrie, EmbeddedNodesBehaveAlike) {
+    EXPECT_EQ(random_ops(false, true, 60, kEmbedded), 0);
+    EXPECT_EQ(random_ops(true, false, 200, kEmbedded), 0);
+    random_ops(false, false, 200, kEmbedded);  // may fail on missing nodes, never a wrong root
 }
 
 TEST(PartialTrie, DeletionWithoutTheSiblingFailsOnTheMissingNode) {
