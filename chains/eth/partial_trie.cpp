@@ -465,6 +465,7 @@ Bytes PartialTrie::path_key(BytesView key) const {
 }
 
 Result<std::optional<Bytes>> PartialTrie::get(BytesView key) {
+    if (poisoned_) return *poisoned_;
     if (key.size() > kMaxKeySize) return std::optional<Bytes>();
     const auto nibbles = to_nibbles(path_key(key));
     const Walk walk{*nodes_, nibbles};

@@ -65,8 +65,8 @@ class PartialTrie {
 
     // Sets key -> value; an empty value erases. Every node on the key's path must be
     // known (including the sibling a deletion merges into its parent). After an Error the
-    // trie is poisoned: root_hash() fails from then on, since a half-applied update has
-    // no meaningful root.
+    // trie is poisoned: every later call fails with that error, since a half-applied
+    // update has no meaningful root or contents.
     Status put(BytesView key, BytesView value);
     Status erase(BytesView key);
 
