@@ -6,6 +6,7 @@
 #include "chains/eth/header.h"
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "chains/eth/trie_path.h"
 #include "chains/rpc/header_json.h"
 #include "chains/rpc/proof_json.h"
 
@@ -118,14 +119,8 @@ Status collect_deletions(const Json& diff, std::map<eth::Address, std::set<eth::
 
 // Hex-prefix + RLP of a leaf or extension (yellow paper, appendices C and D).
 eth::Bytes encode_short_node(const std::vector<uint8_t>& path, bool leaf, eth::BytesView tail) {
-    eth::Bytes hp;
-    const bool odd = path.size() % 2 == 1;
-    size_t i = 0;
-    hp.push_back(
-        static_cast<uint8_t>(((leaf ? 2 : 0) + (odd ? 1 : 0)) << 4 | (odd ? path[i++] : 0)));
-    for (; i < path.size(); i += 2) hp.push_back(static_cast<uint8_t>(path[i] << 4 | path[i + 1]));
     eth::Bytes payload;
-    eth::rlp::encode_bytes(payload, hp);
+    eth::append_hex_prefix(payload, path, leaf);
     payload.insert(payload.end(), tail.begin(), tail.end());
     return eth::rlp::wrap_list(payload);
 }

@@ -8,6 +8,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "chains/eth/trie_path.h"
 
 namespace vigil::eth {
 
@@ -36,7 +37,6 @@ namespace {
 
 using Node = PartialTrie::Node;
 using NodePtr = std::unique_ptr<Node>;
-using Nibbles = std::span<const uint8_t>;
 
 constexpr size_t kHashRefSize = 33;  // 0xa0 ‖ 32-byte hash
 constexpr size_t kEmbedLimit = 32;   // nodes with RLP shorter than this are embedded
@@ -46,21 +46,6 @@ constexpr size_t kShortItems = 2;    // hex-prefixed path and a value or child
 // Where a node hangs: a hashed root may be shorter than 32 bytes (the root is always
 // hashed); an extension's child must be a branch (two paths would have been merged).
 enum class Parent : uint8_t { kRoot, kBranch, kExtension };
-
-std::vector<uint8_t> to_nibbles(BytesView key) {
-    std::vector<uint8_t> out(key.size() * 2);
-    for (size_t i = 0; i < key.size(); ++i) {
-        out[2 * i] = key[i] >> 4;
-        out[2 * i + 1] = key[i] & 0x0f;
-    }
-    return out;
-}
-
-size_t common_prefix(Nibbles a, Nibbles b) {
-    size_t n = std::min(a.size(), b.size()), i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
-}
 
 bool same(Nibbles a, Nibbles b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
@@ -181,19 +166,6 @@ Result<NodePtr> decode_node(BytesView rlp_node) {
 }
 
 // --- Encoding (as trie.cpp) -------------------------------------------------------------
-
-void append_hex_prefix(Bytes& out, const std::vector<uint8_t>& path, bool leaf) {
-    // Hex-prefix encoding, yellow paper appendix C: flag nibble 2 for a leaf, +1 when the
-    // path has odd length (then the first nibble shares the flag byte).
-    Bytes buf;
-    buf.reserve(path.size() / 2 + 1);
-    const bool odd = path.size() % 2 == 1;
-    const uint8_t flag = static_cast<uint8_t>((leaf ? 2 : 0) + (odd ? 1 : 0));
-    size_t i = 0;
-    buf.push_back(static_cast<uint8_t>(flag << 4 | (odd ? path[i++] : 0)));
-    for (; i < path.size(); i += 2) buf.push_back(static_cast<uint8_t>(path[i] << 4 | path[i + 1]));
-    rlp::encode_bytes(out, buf);
-}
 
 void append_ref(Bytes& out, const Node& node) {
     out.insert(out.end(), node.ref.begin(), node.ref.begin() + node.ref_size);

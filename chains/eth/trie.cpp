@@ -6,6 +6,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "chains/eth/trie_path.h"
 
 namespace vigil::eth {
 
@@ -33,26 +34,10 @@ namespace {
 
 using Node = Trie::Node;
 using NodePtr = std::unique_ptr<Node>;
-using Nibbles = std::span<const uint8_t>;
 
 constexpr size_t kHashRefSize = 33;  // 0xa0 ‖ 32-byte hash
 constexpr size_t kEmbedLimit = 32;   // nodes with RLP shorter than this are embedded
 constexpr size_t kMaxListHeader = 9;
-
-std::vector<uint8_t> to_nibbles(BytesView key) {
-    std::vector<uint8_t> out(key.size() * 2);
-    for (size_t i = 0; i < key.size(); ++i) {
-        out[2 * i] = key[i] >> 4;
-        out[2 * i + 1] = key[i] & 0x0f;
-    }
-    return out;
-}
-
-size_t common_prefix(Nibbles a, Nibbles b) {
-    size_t n = std::min(a.size(), b.size()), i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
-}
 
 bool same(BytesView a, BytesView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
@@ -219,19 +204,6 @@ bool remove(NodePtr& slot, Nibbles key) {
         }
     }
     return false;
-}
-
-void append_hex_prefix(Bytes& out, const std::vector<uint8_t>& path, bool leaf) {
-    // Hex-prefix encoding, yellow paper appendix C: flag nibble 2 for a leaf, +1 when the
-    // path has odd length (then the first nibble shares the flag byte).
-    uint8_t buf[1 + Trie::kMaxKeySize + 1];
-    const bool odd = path.size() % 2 == 1;
-    const uint8_t flag = static_cast<uint8_t>((leaf ? 2 : 0) + (odd ? 1 : 0));
-    size_t n = 0, i = 0;
-    buf[n++] = static_cast<uint8_t>(flag << 4 | (odd ? path[i++] : 0));
-    for (; i < path.size(); i += 2)  // an even number of nibbles is left
-        buf[n++] = static_cast<uint8_t>(path[i] << 4 | path[i + 1]);
-    rlp::encode_bytes(out, BytesView(buf, n));
 }
 
 // Writes the node's RLP into `out` (reused scratch) and returns a view of it. Requires
