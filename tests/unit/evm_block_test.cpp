@@ -293,6 +293,29 @@ TEST_F(EvmBlockTest, BeaconRootIsStoredByTheSystemCall) {
     EXPECT_EQ(missing.error().code, kErrorInvalidBlock);
 }
 
+TEST_F(EvmBlockTest, WithdrawalsAreCreditedAfterTheTransactions) {
+    const Address to = addr(0x22);
+    block.transactions.push_back(signed_call(to, 0, 21'000, 7));
+    block.withdrawals.push_back(eth::Withdrawal{0, 5, to, 3});
+    block.withdrawals.push_back(eth::Withdrawal{1, 6, addr(0x23), 0});  // a no-op
+    block.withdrawals.push_back(eth::Withdrawal{2, 7, to, 1});
+    auto out = execute_block(state, block, rules);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->gas_used, 21'000u);  // withdrawals use no gas
+    MemoryState after = state;
+    after.apply(out->diff);
+    EXPECT_EQ(after.find(to)->balance, U256(7) + U256(4'000'000'000ULL));
+    EXPECT_EQ(after.find(addr(0x23)), nullptr);
+    for (const AccountUpdate& u : out->diff.accounts) EXPECT_NE(u.address, addr(0x23));
+
+    ChainRules op = rules;
+    op.op_stack = OpStackForks{};
+    op.op_stack->ecotone = 0;
+    auto refused = execute_block(state, block, op);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, kErrorInvalidBlock);
+}
+
 TEST_F(EvmBlockTest, PragueIsRefused) {
     rules.prague_time = block.timestamp;
     auto out = execute_block(state, block, rules);

@@ -1,6 +1,7 @@
 #include "verifier/evm/block.h"
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "verifier/evm/op_fees.h"
@@ -17,6 +18,7 @@ namespace {
 // (427 pairs); a longer input fails. PrecompileSet has no switch for it yet, so Granite
 // blocks are refused rather than run under the wrong precompile rule.
 constexpr bool kPrecompilesHaveGraniteLimit = false;
+constexpr uint64_t kWeiPerGwei = 1'000'000'000;
 
 Error invalid_block(const std::string& what) {
     return fail("invalid block: " + what, kErrorInvalidBlock);
@@ -59,6 +61,23 @@ Result<ExecutionConfig> execution_config(const ChainRules& rules, const BlockInp
     return config;
 }
 
+// An empty account touched outside a transaction (the system caller, a zero withdrawal)
+// comes out of JournaledState::finish as deleted; when the state never had it, that is no
+// change at all and must not reach the block's diff.
+Result<StateDiff> without_phantom_deletions(StateSource& state, StateDiff diff) {
+    std::vector<AccountUpdate> kept;
+    kept.reserve(diff.accounts.size());
+    for (AccountUpdate& u : diff.accounts) {
+        if (u.deleted) {
+            VIGIL_TRY(const std::optional<eth::Account> before, state.account(u.address));
+            if (!before) continue;
+        }
+        kept.push_back(std::move(u));
+    }
+    diff.accounts = std::move(kept);
+    return diff;
+}
+
 // EIP-4788: stores the parent beacon block root in the beacon roots contract, from the
 // system address, outside any transaction (no gas counted, no nonce, no fee).
 Result<StateDiff> beacon_root_call(StateSource& state, const BlockEnv& env, const eth::Hash32& root,
@@ -83,14 +102,18 @@ Result<StateDiff> beacon_root_call(StateSource& state, const BlockEnv& env, cons
     msg.input = root.view();
     (void)evm.call(msg);
     if (st.failed()) return st.error();
-    StateDiff diff = st.finish();
-    // The system address is only a caller: it is not created, and an empty touched one
-    // must not show up as a deletion of an account the state never had.
-    VIGIL_TRY(const std::optional<eth::Account> system, state.account(kSystemAddress));
-    std::erase_if(diff.accounts, [&](const AccountUpdate& u) {
-        return u.address == kSystemAddress && u.deleted && !system;
-    });
-    return diff;
+    // The system address is only a caller: it is not created.
+    return without_phantom_deletions(state, st.finish());
+}
+
+// EIP-4895: each withdrawal credits amount * 1 gwei to its address, outside the EVM (no
+// gas, no code run).
+Result<StateDiff> credit_withdrawals(StateSource& state, std::span<const eth::Withdrawal> ws) {
+    JournaledState st(state);
+    for (const eth::Withdrawal& w : ws)
+        st.add_balance(w.address, U256(w.amount_gwei) * U256(kWeiPerGwei));
+    if (st.failed()) return st.error();
+    return without_phantom_deletions(state, st.finish());
 }
 
 }  // namespace
@@ -210,6 +233,11 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
         eth::bloom_merge(out.logs_bloom, r.logs_bloom);
         out.receipts.push_back(std::move(r));
         out.transactions.push_back(std::move(o));
+    }
+    if (!block.withdrawals.empty()) {
+        if (op_stack) return invalid_block("an OP Stack block with withdrawals");
+        VIGIL_TRY(const StateDiff credited, credit_withdrawals(state, block.withdrawals));
+        state.apply(credited);
     }
     VIGIL_TRY(out.receipts_root, eth::receipts_root(out.receipts));
     out.diff = state.merged();

@@ -1,5 +1,6 @@
 // Executes a whole block on a pre-state: the EIP-4788 beacon-root system call, every
-// transaction in order (each seeing the ones before it), the block gas limit, and what the
+// transaction in order (each seeing the ones before it), the block gas limit, the EIP-4895
+// withdrawals, and what the
 // header commits to: gas used, blob gas used, receipts root, logs bloom, and the block's
 // state diff (to turn into the post-state root).
 //
@@ -83,6 +84,9 @@ struct BlockInput {
     // Decoded transactions in block order; senders are recovered here (deposits carry
     // theirs in `from`).
     std::vector<eth::Transaction> transactions;
+    // EIP-4895 withdrawals, credited after the transactions (Ethereum). An OP Stack block
+    // must have none (Canyon: the list exists and is empty).
+    std::vector<eth::Withdrawal> withdrawals;
 };
 
 struct BlockOutcome {
