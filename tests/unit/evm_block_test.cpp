@@ -256,6 +256,24 @@ TEST_F(EvmBlockTest, LegacyAndValueTransfersInOneBlock) {
     EXPECT_EQ(out->logs_bloom, eth::Bloom{});
 }
 
+TEST_F(EvmBlockTest, TouchedEmptyAccountsTheParentLackedAreNoChange) {
+    // A zero-value call to an address with no account touches it (EIP-161 deletes it).
+    block.transactions.push_back(signed_call(addr(0x44), 0, 21'000, 0));
+    auto out = execute_block(state, block, rules);
+    ASSERT_TRUE(out) << out.error().message;
+    for (const AccountUpdate& u : out->diff.accounts) EXPECT_NE(u.address, addr(0x44));
+    // An account the parent had, emptied and touched, is a real deletion.
+    MemoryAccount dust;
+    state.set_account(addr(0x45), dust);
+    block.transactions[0] = signed_call(addr(0x45), 0, 21'000, 0);
+    auto deleted = execute_block(state, block, rules);
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    bool found = false;
+    for (const AccountUpdate& u : deleted->diff.accounts)
+        if (u.address == addr(0x45)) found = u.deleted;
+    EXPECT_TRUE(found);
+}
+
 TEST_F(EvmBlockTest, GasLimitExceededIsAnInvalidBlock) {
     block.gas_limit = 60'000;
     block.transactions.push_back(signed_call(counter_address, 0, 50'000));

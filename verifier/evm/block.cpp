@@ -240,7 +240,9 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
         state.apply(credited);
     }
     VIGIL_TRY(out.receipts_root, eth::receipts_root(out.receipts));
-    out.diff = state.merged();
+    // An empty account touched in a transaction (a zero-value call to nowhere) is deleted
+    // by EIP-161; when the parent never had it, the block did not change it.
+    VIGIL_TRY(out.diff, without_phantom_deletions(parent_state, state.merged()));
     return out;
 }
 

@@ -54,11 +54,6 @@ Result<L1FeeParams> read_l1_fee_params(StateSource& state) {
     return p;
 }
 
-Result<bool> operator_fee_set(StateSource& state) {
-    VIGIL_TRY(const U256 v, l1block_slot(state, kOperatorFeeSlot));
-    return !v.is_zero();
-}
-
 uint32_t flz_compress_len(eth::BytesView ib) {
     // A transcription of the length-only FastLZ pass (Solady LibZip.flzCompress, as
     // op-geth's FlzCompressLen runs it), including its quirks: the match-length loop

@@ -28,7 +28,8 @@ inline const eth::Address kL1FeeVault{
 // L1Block storage layout (contracts-bedrock L1Block.sol; op-geth rollup_cost.go):
 // slot 1 basefee; slot 3 packs (from the low end) sequenceNumber (8 bytes),
 // blobBaseFeeScalar (4), baseFeeScalar (4); slot 5 l1FeeOverhead and slot 6 l1FeeScalar
-// (Bedrock); slot 7 blobBaseFee (Ecotone). Slot 8 holds Isthmus's operator fee values.
+// (Bedrock); slot 7 blobBaseFee (Ecotone). (Slot 8 holds Isthmus's operator fee values;
+// Isthmus blocks are refused, see block.h.)
 inline constexpr uint64_t kL1BaseFeeSlot = 1;
 inline constexpr uint64_t kL1FeeScalarsSlot = 3;
 inline constexpr size_t kBaseFeeScalarOffset = 16;      // bytes [16, 20) of slot 3
@@ -36,7 +37,6 @@ inline constexpr size_t kBlobBaseFeeScalarOffset = 20;  // bytes [20, 24) of slo
 inline constexpr uint64_t kL1OverheadSlot = 5;
 inline constexpr uint64_t kL1ScalarSlot = 6;
 inline constexpr uint64_t kL1BlobBaseFeeSlot = 7;
-inline constexpr uint64_t kOperatorFeeSlot = 8;
 
 // The L1 fee parameters as the L1Block predeploy holds them.
 struct L1FeeParams {
@@ -57,9 +57,6 @@ struct L1FeeParams {
 // Reads the parameters from the L1Block predeploy through `state` (no warm-set effect:
 // the fee is not EVM execution). Errors are the source's (unverifiable, not invalid).
 Result<L1FeeParams> read_l1_fee_params(StateSource& state);
-
-// True when slot 8 (Isthmus operatorFeeScalar / operatorFeeConstant) is non-zero.
-Result<bool> operator_fee_set(StateSource& state);
 
 // FastLZ (level 1) compressed length of `data`, as Solady's LibZip.flzCompress would
 // produce, without producing it (op-geth types.FlzCompressLen).
