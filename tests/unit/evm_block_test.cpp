@@ -519,6 +519,16 @@ TEST_F(OpBlockTest, DepositsAndBlobsAreRefusedWhereTheyDoNotBelong) {
     EXPECT_EQ(out.error().code, kErrorInvalidBlock);
 }
 
+TEST(OpFeesTest, AbsurdL1ValuesSaturateInsteadOfWrapping) {
+    op::L1FeeParams p;
+    p.l1_base_fee = U256::max() / U256(3);
+    p.base_fee_scalar = 7;
+    const Bytes raw(50, 1);
+    // The exact fee exceeds 2^256 / 16e6; a wrapped product would give something small.
+    EXPECT_EQ(op::l1_data_fee(p, raw, true, false), U256::max() / U256(16'000'000));
+    EXPECT_EQ(op::l1_data_fee(p, raw, true, true), U256::max() / U256(1'000'000'000'000ULL));
+}
+
 // --- FastLZ ------------------------------------------------------------------------------
 
 TEST(FastLzTest, CompressedLengths) {

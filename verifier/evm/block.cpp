@@ -1,5 +1,6 @@
 #include "verifier/evm/block.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -153,6 +154,9 @@ Result<ChainRules> chain_rules_from_rollup_config(std::string_view json_text) {
 Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& block,
                                    const ChainRules& rules) {
     VIGIL_TRY(const ExecutionConfig config, execution_config(rules, block));
+    // Header rule (geth MaxGasLimit): keeps every gas quantity below it within int64.
+    if (block.gas_limit > static_cast<uint64_t>(INT64_MAX))
+        return invalid_block("gas limit above 2^63 - 1");
     const bool op_stack = rules.op_stack.has_value();
 
     BlockEnv env;

@@ -20,6 +20,19 @@ const U256 kBedrockDivisor(1'000'000ULL);
 constexpr uint64_t kZeroByteGas = 4;  // EIP-2028 calldata costs, reused for L1 data
 constexpr uint64_t kNonZeroByteGas = 16;
 
+// Products saturate at 2^256 - 1 instead of wrapping: op-geth computes the fee with big
+// integers, so an absurd L1Block value gives a fee above any balance (the transaction is
+// then invalid), never a small wrapped one. Every fee that fits is exact.
+U256 sat_mul(const U256& a, const U256& b) {
+    const auto w = eth::mul_wide(a, b);
+    if (w[4] | w[5] | w[6] | w[7]) return U256::max();
+    return U256(w[0], w[1], w[2], w[3]);
+}
+U256 sat_add(const U256& a, const U256& b) {
+    const U256 s = a + b;
+    return s < a ? U256::max() : s;
+}
+
 uint64_t calldata_gas(eth::BytesView data) {
     uint64_t gas = 0;
     for (uint8_t b : data) gas += b == 0 ? kZeroByteGas : kNonZeroByteGas;
@@ -116,19 +129,19 @@ uint32_t flz_compress_len(eth::BytesView ib) {
 
 U256 l1_data_fee(const L1FeeParams& p, eth::BytesView raw_tx, bool ecotone, bool fjord) {
     if (!ecotone || p.ecotone_values_unset()) {
-        const U256 gas = U256(calldata_gas(raw_tx)) + p.overhead;
-        return gas * p.l1_base_fee * p.scalar / kBedrockDivisor;
+        const U256 gas = sat_add(U256(calldata_gas(raw_tx)), p.overhead);
+        return sat_mul(sat_mul(gas, p.l1_base_fee), p.scalar) / kBedrockDivisor;
     }
-    const U256 fee_scaled = U256(16) * p.l1_base_fee * U256(p.base_fee_scalar) +
-                            p.blob_base_fee * U256(p.blob_base_fee_scalar);
-    if (!fjord) return U256(calldata_gas(raw_tx)) * fee_scaled / kEcotoneDivisor;
+    const U256 fee_scaled = sat_add(sat_mul(U256(16 * uint64_t{p.base_fee_scalar}), p.l1_base_fee),
+                                    sat_mul(p.blob_base_fee, U256(p.blob_base_fee_scalar)));
+    if (!fjord) return sat_mul(U256(calldata_gas(raw_tx)), fee_scaled) / kEcotoneDivisor;
     const int64_t flz = flz_compress_len(raw_tx);
-    const int64_t estimate =
-        kL1CostIntercept + static_cast<int64_t>(kL1CostFastlzCoef) * flz;  // < 2^63: flz < 2^32
+    // Below 2^63: flz < 2^32.
+    const int64_t estimate = kL1CostIntercept + static_cast<int64_t>(kL1CostFastlzCoef) * flz;
     const uint64_t size = estimate < static_cast<int64_t>(kMinTransactionSizeScaled)
                               ? kMinTransactionSizeScaled
                               : static_cast<uint64_t>(estimate);
-    return U256(size) * fee_scaled / kFjordDivisor;
+    return sat_mul(U256(size), fee_scaled) / kFjordDivisor;
 }
 
 }  // namespace vigil::evm::op

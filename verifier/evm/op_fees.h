@@ -70,7 +70,8 @@ uint32_t flz_compress_len(eth::BytesView data);
 // - Fjord: max(100e6, -42_585_600 + 836_500 * flzLen) * (16*l1BaseFee*baseFeeScalar +
 //   blobBaseFee*blobBaseFeeScalar) / 1e12.
 // `ecotone`/`fjord` say which forks are active; the Ecotone activation block (values unset)
-// uses Bedrock's formula, as op-geth does.
+// uses Bedrock's formula, as op-geth does. Intermediate products saturate at 2^256 - 1
+// (op-geth uses big integers): such a fee exceeds any balance, as the exact one would.
 eth::U256 l1_data_fee(const L1FeeParams& params, eth::BytesView raw_tx, bool ecotone, bool fjord);
 
 }  // namespace vigil::evm::op
