@@ -475,6 +475,36 @@ TEST_F(OpBlockTest, FjordChargesTheFastLzEstimate) {
     EXPECT_EQ(after.find(op::kL1FeeVault)->balance, fee);
 }
 
+TEST_F(OpBlockTest, FjordEstimateAboveTheFloor) {
+    rules.op_stack->fjord = 0;
+    // 600 bytes of calldata from a xorshift generator: barely compressible, so the
+    // estimate -42_585_600 + 836_500 * flz is far above the 100e6 floor.
+    eth::Transaction tx;
+    tx.type = eth::TxType::kDynamicFee;
+    tx.chain_id = rules.chain_id;
+    tx.max_fee_per_gas = 20;
+    tx.max_priority_fee_per_gas = 2;
+    tx.gas_limit = 100'000;
+    tx.to = addr(0x33);
+    uint32_t x = 2463534242u;
+    for (int i = 0; i < 600; ++i) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        tx.data.push_back(static_cast<uint8_t>(x));
+    }
+    block.transactions.push_back(eth::sign_transaction(tx, key).value());
+    auto out = execute_block(state, block, rules);
+    ASSERT_TRUE(out) << out.error().message;
+    const Bytes raw = *eth::encode_transaction(block.transactions[0]);
+    const uint32_t flz = op::flz_compress_len(raw);
+    EXPECT_GT(flz, 600u);  // literal runs cost one byte per 32
+    const uint64_t estimate = 836'500ULL * flz - 42'585'600ULL;
+    ASSERT_GT(estimate, 100'000'000u);
+    EXPECT_EQ(out->transactions[0].l1_fee,
+              U256(estimate) * U256(16 * 1000 * 2000 + 10 * 3000) / U256(1'000'000'000'000ULL));
+}
+
 TEST_F(OpBlockTest, EcotoneActivationBlockUsesTheBedrockFormula) {
     // L1Block not yet set with Ecotone values: scalars and blob base fee zero.
     MemoryAccount l1block;
