@@ -547,6 +547,19 @@ TEST_F(OpBlockTest, DepositsAndBlobsAreRefusedWhereTheyDoNotBelong) {
     auto out = execute_block(state, block, ethereum);
     ASSERT_FALSE(out);
     EXPECT_EQ(out.error().code, kErrorInvalidBlock);
+
+    eth::Transaction blob;
+    blob.type = eth::TxType::kBlob;
+    blob.chain_id = rules.chain_id;
+    blob.to = addr(0xd1);
+    blob.gas_limit = 21'000;
+    blob.blob_versioned_hashes.resize(1);
+    blob.blob_versioned_hashes[0].bytes[0] = 0x01;
+    block.transactions = {blob};
+    auto on_op = execute_block(state, block, rules);
+    ASSERT_FALSE(on_op);
+    EXPECT_EQ(on_op.error().code, kErrorInvalidBlock);
+    EXPECT_NE(on_op.error().message.find("blob"), std::string::npos) << on_op.error().message;
 }
 
 TEST(OpFeesTest, AbsurdL1ValuesSaturateInsteadOfWrapping) {
