@@ -3,6 +3,7 @@
 // kinds of errors, rollback and refunds on small hand-written contracts.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -207,6 +208,93 @@ TEST_F(EvmTransactionTest, DepositsAreNotExecutedHere) {
     auto out = execute_transaction(state, env, tx, sender);
     ASSERT_FALSE(out);
     EXPECT_EQ(out.error().code, kErrorUnsupportedTransaction);
+}
+
+// --- OP Stack (config.op_stack) -----------------------------------------------------------
+
+ExecutionConfig op_config() {
+    ExecutionConfig c;
+    c.op_stack = OpStackTxRules{};
+    return c;
+}
+
+eth::Transaction deposit_tx(const Address& from, std::optional<Address> to, U256 mint, U256 value,
+                            uint64_t gas) {
+    eth::Transaction tx;
+    tx.type = eth::TxType::kDeposit;
+    tx.from = from;
+    tx.to = to;
+    tx.mint = mint;
+    tx.value = value;
+    tx.gas_limit = gas;
+    return tx;
+}
+
+TEST_F(EvmTransactionTest, RevertingDepositKeepsMintAndReportsItsGas) {
+    // PUSH1 0 PUSH1 0 REVERT: 21000 + 3 + 3, the rest of the gas is not consumed (Regolith).
+    deploy(addr(0x02), "60006000fd");
+    const Address from = addr(0xd0);
+    auto out = execute_transaction(state, env, deposit_tx(from, addr(0x02), 100, 40, 90'000), from,
+                                   op_config());
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->status, ExitStatus::kRevert);
+    EXPECT_EQ(out->gas_used, 21'006u);
+    EXPECT_EQ(out->deposit_nonce, std::optional<uint64_t>(0));
+    state.apply(out->diff);
+    EXPECT_EQ(state.find(from)->balance, U256(100));  // mint kept, value not moved
+    EXPECT_EQ(state.find(from)->nonce, 1u);
+    EXPECT_EQ(state.find(addr(0x02))->balance, U256(0));
+    EXPECT_EQ(state.find(env.coinbase), nullptr);  // no fee, no tip
+}
+
+TEST_F(EvmTransactionTest, DepositCreationUsesTheSendersNonce) {
+    const Address from = addr(0xd0);
+    MemoryAccount f;
+    f.nonce = 7;
+    state.set_account(from, f);
+    // Initcode returning one byte of code (0x00): PUSH1 1 PUSH1 0 RETURN.
+    eth::Transaction tx = deposit_tx(from, std::nullopt, 0, 0, 100'000);
+    tx.data = hex("60016000f3");
+    auto out = execute_transaction(state, env, tx, from, op_config());
+    ASSERT_TRUE(out) << out.error().message;
+    ASSERT_TRUE(out->created.has_value());
+    EXPECT_EQ(*out->created, create_address(from, 7));
+    EXPECT_EQ(out->deposit_nonce, std::optional<uint64_t>(7));
+    state.apply(out->diff);
+    EXPECT_EQ(state.find(from)->nonce, 8u);
+    EXPECT_EQ(state.find(*out->created)->code, hex("00"));
+}
+
+TEST_F(EvmTransactionTest, L1FeeCountsInTheBalanceCheck) {
+    // L1Block: l1BaseFee 1e9 with baseFeeScalar 1e6 makes the L1 fee of any transaction
+    // (calldata gas * 16 * 1e9 * 1e6 / 16e6 = calldata gas * 1e9) far above 1e6 wei.
+    MemoryAccount l1block;
+    l1block.code = hex("00");
+    l1block.storage[U256(1)] = U256(1'000'000'000);
+    std::array<uint8_t, 32> scalars{};
+    scalars[16] = 0x00;
+    scalars[17] = 0x0f;
+    scalars[18] = 0x42;
+    scalars[19] = 0x40;  // 1e6 = 0x0f4240
+    l1block.storage[U256(3)] = U256::from_be_word(scalars.data());
+    Address l1block_address;
+    l1block_address.bytes[0] = 0x42;
+    l1block_address.bytes[19] = 0x15;
+    state.set_account(l1block_address, l1block);
+    MemoryAccount poor;
+    poor.balance = U256(21'000 * 20 + 1'000'000);
+    state.set_account(sender, poor);
+    eth::Transaction tx = call(addr(0x02), 21'000);
+    const eth::PrivateKey key =
+        eth::PrivateKey::from_hex(
+            "0x4646464646464646464646464646464646464646464646464646464646464646")
+            .value();
+    tx = eth::sign_transaction(tx, key).value();
+    // Without OP rules the transaction is affordable; with them it is not.
+    EXPECT_TRUE(execute_transaction(state, env, tx, sender));
+    auto out = execute_transaction(state, env, tx, sender, op_config());
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().code, kErrorInvalidTransaction) << out.error().message;
 }
 
 TEST(EvmCreateAddress, MatchesKnownAddresses) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "verifier/evm/op_fees.h"
+
 namespace vigil::evm {
 
 using eth::Address;
@@ -26,6 +28,99 @@ std::optional<U256> checked_add(const U256& a, const U256& b) {
     return s;
 }
 
+void warm_up(JournaledState& st, const BlockEnv& block, const eth::Transaction& tx,
+             const Address& sender, const ExecutionConfig& config) {
+    // EIP-2929/2930 warm set; EIP-3651 warm coinbase.
+    st.access_account(sender);
+    if (tx.to) st.access_account(*tx.to);
+    st.access_account(block.coinbase);
+    for (const Address& p : precompile_addresses(config.precompiles)) st.access_account(p);
+    for (const eth::AccessListEntry& e : tx.access_list) {
+        st.access_account(e.address);
+        for (const eth::Hash32& k : e.storage_keys)
+            st.access_slot(e.address, U256::from_be_word(k.data()));
+    }
+}
+
+// The top-level call or creation of `tx` with `gas`; the sender's nonce (`nonce` before
+// the transaction) is bumped here.
+CallResult run_message(Evm& evm, JournaledState& st, const eth::Transaction& tx,
+                       const Address& sender, uint64_t nonce, uint64_t gas) {
+    Message msg;
+    msg.depth = 0;
+    msg.gas = static_cast<int64_t>(gas);
+    msg.sender = sender;
+    msg.value = tx.value;
+    msg.input = tx.data;
+    st.set_nonce(sender, nonce + 1);
+    if (tx.to) {
+        msg.kind = CallKind::kCall;
+        msg.recipient = *tx.to;
+        msg.code_address = *tx.to;
+        return evm.call(msg);
+    }
+    msg.kind = CallKind::kCreate;
+    return evm.create_at(msg, create_address(sender, nonce));
+}
+
+// EIP-3529: the refund is capped at a fifth of the gas used; returns the gas used after it.
+uint64_t gas_after_refund(const JournaledState& st, uint64_t gas_limit, int64_t gas_left) {
+    const uint64_t used = gas_limit - static_cast<uint64_t>(gas_left);
+    const uint64_t refund = std::min<uint64_t>(
+        static_cast<uint64_t>(std::max<int64_t>(st.refund(), 0)), used / kMaxRefundQuotient);
+    return used - refund;
+}
+
+// An OP Stack deposit (deposits.md "Execution"; op-geth state_transition.go; op-revm
+// handler.rs for the failure path).
+Result<TxOutcome> execute_deposit(StateSource& source, const BlockEnv& block,
+                                  const eth::Transaction& tx, const ExecutionConfig& config) {
+    const Address& from = tx.from;
+    JournaledState st(source);
+    if (!tx.mint.is_zero()) st.add_balance(from, tx.mint);
+    const uint64_t nonce = st.nonce(from);
+    const U256 balance = st.balance(from);
+    if (st.failed()) return st.error();
+    const Snapshot after_mint = st.snapshot();
+
+    TxOutcome out;
+    out.deposit_nonce = nonce;
+    auto failed_deposit = [&]() -> Result<TxOutcome> {
+        st.revert(after_mint);
+        st.set_nonce(from, nonce + 1);
+        if (st.failed()) return st.error();
+        out.status = ExitStatus::kFailure;
+        out.gas_used = tx.gas_limit;
+        out.diff = st.finish();
+        return std::move(out);
+    };
+
+    const eth::TxRules rules{.chain_id = block.chain_id, .eip3860 = true};
+    // Regolith: isSystemTx is no longer supported; such a deposit fails.
+    if (tx.is_system_tx) return failed_deposit();
+    if (tx.gas_limit < eth::intrinsic_gas(tx, rules)) return failed_deposit();
+    if (!tx.to && tx.data.size() > kMaxInitcodeSize) return failed_deposit();
+    if (balance < tx.value) return failed_deposit();
+
+    warm_up(st, block, tx, from, config);
+    TxContext txc;
+    txc.origin = from;
+    txc.gas_price = U256();  // deposits pay no gas price
+    txc.blob_base_fee = blob_base_fee(block.excess_blob_gas);
+    Evm evm(st, block, txc, config.revision, config.precompiles);
+    CallResult result =
+        run_message(evm, st, tx, from, nonce, tx.gas_limit - eth::intrinsic_gas(tx, rules));
+    if (st.failed()) return st.error();
+
+    out.status = result.status;
+    out.gas_used = gas_after_refund(st, tx.gas_limit, result.gas_left);
+    out.logs = st.logs();
+    out.output = std::move(result.output);
+    if (result.status == ExitStatus::kSuccess && !tx.to) out.created = result.created;
+    out.diff = st.finish();
+    return out;
+}
+
 }  // namespace
 
 U256 blob_base_fee(uint64_t excess_blob_gas) {
@@ -46,9 +141,12 @@ U256 blob_base_fee(uint64_t excess_blob_gas) {
 Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block,
                                       const eth::Transaction& tx, const Address& sender,
                                       const ExecutionConfig& config) {
-    if (tx.type == eth::TxType::kDeposit)
-        return fail("evm: deposit transactions are not executed by execute_transaction",
-                    kErrorUnsupportedTransaction);
+    if (tx.type == eth::TxType::kDeposit) {
+        if (!config.op_stack)
+            return fail("evm: a deposit transaction outside an OP Stack chain",
+                        kErrorUnsupportedTransaction);
+        return execute_deposit(source, block, tx, config);
+    }
     if (tx.type == eth::TxType::kSetCode) return invalid("type 4 (EIP-7702) is not in Cancun");
     const eth::TxRules rules{.chain_id = block.chain_id, .eip3860 = true};
     if (Status s = eth::validate_intrinsic(tx, rules); !s) return invalid(s.error().message);
@@ -80,6 +178,14 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
         blob_gas = kGasPerBlob * tx.blob_versioned_hashes.size();
     }
 
+    // OP Stack: the L1 data fee, from the L1Block values the block's deposits set.
+    U256 l1_fee;
+    if (config.op_stack) {
+        VIGIL_TRY(const op::L1FeeParams params, op::read_l1_fee_params(source));
+        VIGIL_TRY(const eth::Bytes raw, eth::encode_transaction(tx));
+        l1_fee = op::l1_data_fee(params, raw, config.op_stack->ecotone, config.op_stack->fjord);
+    }
+
     JournaledState st(source);
     const U256 balance = st.balance(sender);
     const uint64_t nonce = st.nonce(sender);
@@ -98,22 +204,12 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
         auto blob_cost = checked_mul(U256(blob_gas), tx.max_fee_per_blob_gas);
         need = blob_cost ? checked_add(*need, *blob_cost) : std::nullopt;
     }
+    if (need) need = checked_add(*need, l1_fee);
     if (!need || balance < *need) return invalid("insufficient funds for gas * price + value");
 
-    const U256 upfront = U256(tx.gas_limit) * effective_price + U256(blob_gas) * blob_fee;
+    const U256 upfront = U256(tx.gas_limit) * effective_price + U256(blob_gas) * blob_fee + l1_fee;
     st.sub_balance(sender, upfront);
-    st.set_nonce(sender, nonce + 1);
-
-    // EIP-2929/2930 warm set; EIP-3651 warm coinbase.
-    st.access_account(sender);
-    if (tx.to) st.access_account(*tx.to);
-    st.access_account(block.coinbase);
-    for (const Address& p : precompile_addresses(config.precompiles)) st.access_account(p);
-    for (const eth::AccessListEntry& e : tx.access_list) {
-        st.access_account(e.address);
-        for (const eth::Hash32& k : e.storage_keys)
-            st.access_slot(e.address, U256::from_be_word(k.data()));
-    }
+    warm_up(st, block, tx, sender, config);
 
     const uint64_t intrinsic = eth::intrinsic_gas(tx, rules);
     TxContext txc;
@@ -123,35 +219,21 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
     txc.blob_base_fee = blob_base_fee(block.excess_blob_gas);
 
     Evm evm(st, block, txc, config.revision, config.precompiles);
-    Message msg;
-    msg.depth = 0;
-    msg.gas = static_cast<int64_t>(tx.gas_limit - intrinsic);
-    msg.sender = sender;
-    msg.value = tx.value;
-    msg.input = tx.data;
-    CallResult result;
-    if (tx.to) {
-        msg.kind = CallKind::kCall;
-        msg.recipient = *tx.to;
-        msg.code_address = *tx.to;
-        result = evm.call(msg);
-    } else {
-        msg.kind = CallKind::kCreate;
-        result = evm.create_at(msg, create_address(sender, nonce));
-    }
+    CallResult result = run_message(evm, st, tx, sender, nonce, tx.gas_limit - intrinsic);
     if (st.failed()) return st.error();
 
     TxOutcome out;
     out.status = result.status;
-    uint64_t gas_left = static_cast<uint64_t>(result.gas_left);
-    uint64_t gas_used = tx.gas_limit - gas_left;
-    // EIP-3529: the refund is capped at a fifth of the gas used.
-    const uint64_t refund = std::min<uint64_t>(
-        static_cast<uint64_t>(std::max<int64_t>(st.refund(), 0)), gas_used / kMaxRefundQuotient);
-    gas_left += refund;
-    gas_used -= refund;
-    st.add_balance(sender, U256(gas_left) * effective_price);
+    const uint64_t gas_used = gas_after_refund(st, tx.gas_limit, result.gas_left);
+    st.add_balance(sender, U256(tx.gas_limit - gas_used) * effective_price);
     st.add_balance(block.coinbase, U256(gas_used) * (effective_price - block.base_fee));
+    if (config.op_stack) {
+        // OP Stack: the base fee is not burnt but paid to the BaseFeeVault, and the L1 fee
+        // to the L1FeeVault (exec-engine.md "Fee Vaults").
+        st.add_balance(op::kBaseFeeVault, U256(gas_used) * block.base_fee);
+        st.add_balance(op::kL1FeeVault, l1_fee);
+        out.l1_fee = l1_fee;
+    }
     if (st.failed()) return st.error();
 
     out.gas_used = gas_used;

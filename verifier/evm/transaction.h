@@ -1,6 +1,7 @@
 // Executes one transaction under a block environment (Cancun rules): validation against
 // the pre-state, gas purchase, the call or creation, refunds, the coinbase's priority fee,
-// and the resulting state diff.
+// and the resulting state diff. On an OP Stack chain (Ecotone and later) also the L1 data
+// fee and the fee vaults of non-deposit transactions, and deposit transactions (0x7e).
 #pragma once
 
 #include <optional>
@@ -24,9 +25,19 @@ inline constexpr uint8_t kBlobHashVersionKzg = 0x01;
 // The blob base fee for a block's excess blob gas: fake_exponential(1, excess, fraction).
 eth::U256 blob_base_fee(uint64_t excess_blob_gas);
 
+// The OP Stack rules a transaction runs under (OP specs: deposits.md "Execution",
+// exec-engine.md "Fees"). Regolith and Canyon are implied: Vigil runs OP blocks from
+// Ecotone on (the Cancun EVM).
+struct OpStackTxRules {
+    bool ecotone = true;  // the L1 fee from the Ecotone formula (Bedrock's on the activation block)
+    bool fjord = false;   // the L1 fee from the FastLZ estimate
+};
+
 struct ExecutionConfig {
     Revision revision = Revision::kCancun;
     PrecompileSet precompiles;
+    // Set on an OP Stack chain; unset = Ethereum (deposits are then unsupported).
+    std::optional<OpStackTxRules> op_stack;
 };
 
 // What an included transaction did.
@@ -38,9 +49,13 @@ struct TxOutcome {
     eth::Bytes output;      // return or revert data
     std::optional<eth::Address> created;
     StateDiff diff;
+    // OP Stack: the L1 data fee charged (non-deposits) and, for a deposit, the sender's
+    // nonce before it ran (the receipt's depositNonce).
+    eth::U256 l1_fee;
+    std::optional<uint64_t> deposit_nonce;
 };
 
-// Deposits (0x7e) are OP Stack's and not executed here: their error has this code.
+// A transaction Vigil does not execute (a deposit outside an OP Stack configuration).
 inline constexpr int kErrorUnsupportedTransaction = 0x4556'0004;
 
 // Runs `tx`, sent by `sender` (already recovered by the caller), on top of `state`, and
@@ -49,7 +64,18 @@ inline constexpr int kErrorUnsupportedTransaction = 0x4556'0004;
 //   fee caps, gas limits, a sender with code, blob rules, intrinsic checks);
 // - anything else means the outcome cannot be known, never a verdict: a failed state read
 //   (the source's error code, or kErrorStateUnavailable if it had none), a precompile
-//   Vigil lacks (kErrorUnsupportedPrecompile), a deposit (kErrorUnsupportedTransaction).
+//   Vigil lacks (kErrorUnsupportedPrecompile), a deposit without config.op_stack
+//   (kErrorUnsupportedTransaction).
+// OP Stack (config.op_stack set):
+// - non-deposits pay the L1 data fee up front (it counts in the balance check), computed
+//   from the L1Block predeploy's values read through `state`; after execution the base fee
+//   share (gas used * base fee) goes to the BaseFeeVault and the L1 fee to the L1FeeVault;
+// - deposits (sender = tx.from) are never invalid: the mint is credited first and kept;
+//   no nonce check, no gas purchase, no fee, no EIP-3607 check; the nonce is bumped. A
+//   deposit that cannot run (isSystemTx since Regolith, gas below intrinsic, initcode too
+//   large, value above the balance) is a failed deposit: everything but the mint and the
+//   nonce bump undone, status failure, gas used = gas limit. Otherwise gas used is the
+//   execution's, refund included (Regolith). The block checks the gas pool.
 Result<TxOutcome> execute_transaction(StateSource& state, const BlockEnv& block,
                                       const eth::Transaction& tx, const eth::Address& sender,
                                       const ExecutionConfig& config = {});

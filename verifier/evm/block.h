@@ -1,0 +1,112 @@
+// Executes a whole block on a pre-state: the EIP-4788 beacon-root system call, every
+// transaction in order (each seeing the ones before it), the block gas limit, the EIP-4895
+// withdrawals, and what the
+// header commits to: gas used, blob gas used, receipts root, logs bloom, and the block's
+// state diff (to turn into the post-state root).
+//
+// Rules: Ethereum Cancun, or an OP Stack chain from Ecotone on (the Cancun EVM plus
+// deposits, the L1 data fee and the fee vaults; P256VERIFY from Fjord). Forks whose rules
+// Vigil does not implement (Ethereum Prague; OP Isthmus and later, whose operator fee and
+// Prague EVM are missing; OP blocks before Ecotone; the Canyon activation block, which
+// installs the Create2Deployer outside any transaction; Granite, see block.cpp) are
+// refused with
+// kErrorUnsupportedBlock: never a verdict Vigil cannot back.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "chains/eth/address.h"
+#include "chains/eth/bytes.h"
+#include "chains/eth/header.h"
+#include "chains/eth/receipt.h"
+#include "chains/eth/result.h"
+#include "chains/eth/transaction.h"
+#include "chains/eth/u256.h"
+#include "verifier/evm/state.h"
+#include "verifier/evm/transaction.h"
+
+namespace vigil::evm {
+
+// Error::code of a block that cannot be included (the gas limit exceeded, a transaction
+// that is invalid on its pre-state): a verdict on the block. Every other error means the
+// block cannot be judged.
+inline constexpr int kErrorInvalidBlock = 0x4556'0005;
+// A block under rules Vigil does not implement: it cannot be judged.
+inline constexpr int kErrorUnsupportedBlock = 0x4556'0006;
+
+// EIP-4788: the beacon roots contract and the system address that calls it.
+inline const eth::Address kBeaconRootsAddress{
+    {{0x00, 0x0F, 0x3d, 0xf6, 0xD7, 0x32, 0x80, 0x7E, 0xf1, 0x31,
+      0x9f, 0xB7, 0xB8, 0xbB, 0x85, 0x22, 0xd0, 0xBe, 0xac, 0x02}}};
+inline const eth::Address kSystemAddress{
+    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}}};
+inline constexpr uint64_t kSystemCallGas = 30'000'000;
+
+// OP Stack activation times (unix seconds; unset = not scheduled). Genesis-active forks
+// have time 0.
+struct OpStackForks {
+    std::optional<uint64_t> regolith, canyon, delta, ecotone, fjord, granite, holocene, isthmus,
+        jovian, interop;
+};
+
+struct ChainRules {
+    uint64_t chain_id = 1;
+    // Unset: Ethereum (Cancun). Set: an OP Stack chain with these forks.
+    std::optional<OpStackForks> op_stack;
+    // Ethereum: when Prague starts (blocks from then on are unsupported).
+    std::optional<uint64_t> prague_time;
+};
+
+// Reads an OP Stack rollup config (op-node's rollup.json / kona's RollupConfig JSON: the
+// `l2_chain_id` and `*_time` fields) into ChainRules. Errors name the field.
+Result<ChainRules> chain_rules_from_rollup_config(std::string_view json_text);
+
+// The header fields execution needs, and the transactions.
+struct BlockInput {
+    uint64_t number = 0;
+    uint64_t timestamp = 0;
+    // OP Stack: the parent's timestamp tells fork activation blocks (Canyon's irregular
+    // state change) apart.
+    uint64_t parent_timestamp = 0;
+    eth::Address coinbase;
+    uint64_t gas_limit = 0;
+    eth::U256 base_fee;
+    eth::Hash32 prev_randao;  // the header's mixHash
+    std::optional<eth::Hash32> parent_beacon_block_root;
+    uint64_t excess_blob_gas = 0;
+    // BLOCKHASH of one of the 256 blocks before `number`; unset reads as zero hashes.
+    std::function<eth::Hash32(uint64_t)> block_hash;
+    // Decoded transactions in block order; senders are recovered here (deposits carry
+    // theirs in `from`).
+    std::vector<eth::Transaction> transactions;
+    // EIP-4895 withdrawals, credited after the transactions (Ethereum). An OP Stack block
+    // must have none (Canyon: the list exists and is empty).
+    std::vector<eth::Withdrawal> withdrawals;
+};
+
+struct BlockOutcome {
+    uint64_t gas_used = 0;
+    uint64_t blob_gas_used = 0;
+    std::vector<eth::Receipt> receipts;
+    eth::Hash32 receipts_root;
+    eth::Bloom logs_bloom;
+    // What the block changed relative to the parent state (ascending addresses).
+    StateDiff diff;
+    // Per transaction, in order: its outcome (diff moved into `diff`, left empty here).
+    std::vector<TxOutcome> transactions;
+};
+
+// Executes `block` on `parent_state` (only read) under `rules`. Errors:
+// - kErrorInvalidBlock: the block breaks a rule (a transaction invalid at its position,
+//   the gas limit exceeded, a signature that recovers no sender);
+// - kErrorUnsupportedBlock: rules Vigil lacks;
+// - anything else (a failed state read, an unsupported precompile): unverifiable.
+Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& block,
+                                   const ChainRules& rules);
+
+}  // namespace vigil::evm
