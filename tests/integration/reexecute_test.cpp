@@ -253,7 +253,10 @@ void ReexecuteTest::reexecute(uint64_t number, const ChainRules& rules) {
     in.prev_randao = *rpc::field_hash(header, "mixHash");
     in.parent_beacon_block_root = *rpc::field_hash(header, "parentBeaconBlockRoot");
     in.excess_blob_gas = *rpc::field_uint64(header, "excessBlobGas");
-    in.block_hash = [this](uint64_t n) { return hashes.count(n) ? hashes[n] : eth::Hash32{}; };
+    in.block_hash = [this](uint64_t n) -> std::optional<eth::Hash32> {
+        if (!hashes.count(n)) return std::nullopt;
+        return hashes[n];
+    };
     for (const Json& h : header["transactions"]) {
         auto it = sent.find(h.get<std::string>());
         ASSERT_NE(it, sent.end()) << "a transaction this test did not send";

@@ -98,6 +98,36 @@ TEST_F(EvmTransactionTest, TransferPaysGasAndTip) {
     EXPECT_EQ(state.find(sender)->nonce, 1u);
 }
 
+TEST_F(EvmTransactionTest, UnknownAncestorHashIsAnErrorNotAZeroHash) {
+    // PUSH1 9 BLOCKHASH PUSH1 0 SSTORE: the parent's hash, stored.
+    deploy(addr(0x02), "600940600055");
+    auto unknown = execute_transaction(state, env, call(addr(0x02)), sender);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, kErrorStateUnavailable);
+    EXPECT_NE(unknown.error().message.find("BLOCKHASH of block 9"), std::string::npos)
+        << unknown.error().message;
+    env.block_hash = [](uint64_t) -> std::optional<eth::Hash32> { return std::nullopt; };
+    EXPECT_FALSE(execute_transaction(state, env, call(addr(0x02)), sender));
+    // Given, it is read; out of the 256-block window it is zero without asking.
+    eth::Hash32 nine;
+    nine.bytes[31] = 9;
+    env.block_hash = [&](uint64_t n) -> std::optional<eth::Hash32> {
+        if (n == 9) return nine;
+        return std::nullopt;
+    };
+    auto known = execute_transaction(state, env, call(addr(0x02)), sender);
+    ASSERT_TRUE(known) << known.error().message;
+    ASSERT_EQ(known->diff.accounts.size(), 3u);  // sender, contract, coinbase
+    bool stored = false;
+    for (const auto& a : known->diff.accounts)
+        if (a.address == addr(0x02))
+            stored = a.storage.size() == 1 && a.storage[0].second == U256(9);
+    EXPECT_TRUE(stored);
+    deploy(addr(0x03), "600a40600055");  // BLOCKHASH(10): the current block, zero
+    auto current = execute_transaction(state, env, call(addr(0x03)), sender);
+    ASSERT_TRUE(current) << current.error().message;
+}
+
 TEST_F(EvmTransactionTest, FailedStateReadIsAnErrorNotAnOutcome) {
     // PUSH20 hole BALANCE: reads an account the source cannot give.
     const Address hole = addr(0x66);

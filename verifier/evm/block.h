@@ -79,8 +79,9 @@ struct BlockInput {
     eth::Hash32 prev_randao;  // the header's mixHash
     std::optional<eth::Hash32> parent_beacon_block_root;
     uint64_t excess_blob_gas = 0;
-    // BLOCKHASH of one of the 256 blocks before `number`; unset reads as zero hashes.
-    std::function<eth::Hash32(uint64_t)> block_hash;
+    // BLOCKHASH of one of the 256 blocks before `number`; nullopt (or no function) makes
+    // a block that asks for it unverifiable.
+    std::function<std::optional<eth::Hash32>(uint64_t)> block_hash;
     // Decoded transactions in block order; senders are recovered here (deposits carry
     // theirs in `from`).
     std::vector<eth::Transaction> transactions;

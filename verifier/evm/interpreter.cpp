@@ -595,9 +595,17 @@ bool Interpreter::op_blockhash() {
     const BlockEnv& block = evm.block_;
     const U256& n = top();
     U256 result;
-    if (n.fits_u64() && n.low64() < block.number && block.number - n.low64() <= 256 &&
-        block.block_hash)
-        result = word_from_hash(block.block_hash(n.low64()));
+    if (n.fits_u64() && n.low64() < block.number && block.number - n.low64() <= 256) {
+        std::optional<eth::Hash32> hash;
+        if (block.block_hash) hash = block.block_hash(n.low64());
+        if (!hash) {
+            evm.state_.set_error(fail("BLOCKHASH of block " + std::to_string(n.low64()) +
+                                          ": the ancestor's hash was not given",
+                                      kErrorStateUnavailable));
+            return false;
+        }
+        result = word_from_hash(*hash);
+    }
     top() = result;
     return true;
 }

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "chains/eth/address.h"
@@ -35,8 +36,10 @@ struct BlockEnv {
     eth::Hash32 prev_randao;  // PREVRANDAO (EIP-4399)
     uint64_t chain_id = 1;
     uint64_t excess_blob_gas = 0;  // EIP-4844; gives the blob base fee
-    // BLOCKHASH for one of the 256 blocks before `number`; unset means zero hashes.
-    std::function<eth::Hash32(uint64_t)> block_hash;
+    // BLOCKHASH for one of the 256 blocks before `number`; nullopt (or no function) when
+    // the caller does not know it: the execution then fails as unverifiable, never
+    // reading a zero hash that would make a wrong verdict.
+    std::function<std::optional<eth::Hash32>(uint64_t)> block_hash;
 };
 
 // The transaction-wide part of the environment.
