@@ -402,6 +402,23 @@ TEST(Bn254, PairingBilinearity) {
     EXPECT_EQ(g2_mul(kG2, kOrderR + U256(1)), kG2);
 }
 
+TEST(Bn254, GraniteCapsThePairingInput) {
+    // OP Stack Granite: an input over 112,687 bytes fails and takes all the gas; 586 pairs
+    // (112,512 bytes) are still allowed, 587 (112,704) are not. Points at infinity keep
+    // the check cheap.
+    const Bytes allowed(586 * 192, 0), over(587 * 192, 0);
+    const PrecompileSet granite{.p256verify = true, .granite_pairing_limit = true};
+    const PrecompileResult before = run(8, over);
+    ASSERT_EQ(before.status, PrecompileStatus::kSuccess);
+    EXPECT_EQ(before.gas_used, 45'000u + 587u * 34'000u);
+    const PrecompileResult capped = run(8, over, kPlenty, granite);
+    EXPECT_EQ(capped.status, PrecompileStatus::kFailure);
+    EXPECT_EQ(capped.gas_used, kPlenty);
+    const PrecompileResult under = run(8, allowed, kPlenty, granite);
+    ASSERT_EQ(under.status, PrecompileStatus::kSuccess);
+    EXPECT_EQ(under.output, word(1));
+}
+
 TEST(Bn254, PairingInputRules) {
     EXPECT_EQ(pairing(Bytes(191, 0)), -1);
     EXPECT_EQ(pairing(Bytes(193, 0)), -1);

@@ -15,10 +15,6 @@ using eth::U256;
 
 namespace {
 
-// Granite (OP specs granite/exec-engine.md) limits ecPairing (0x08) input to 112687 bytes
-// (427 pairs); a longer input fails. PrecompileSet has no switch for it yet, so Granite
-// blocks are refused rather than run under the wrong precompile rule.
-constexpr bool kPrecompilesHaveGraniteLimit = false;
 constexpr uint64_t kWeiPerGwei = 1'000'000'000;
 
 Error invalid_block(const std::string& what) {
@@ -54,10 +50,10 @@ Result<ExecutionConfig> execution_config(const ChainRules& rules, const BlockInp
         return unsupported("OP Stack Isthmus and later (operator fee, Prague EVM)");
     if (active(f.canyon, t) && *f.canyon > 0 && block.parent_timestamp < *f.canyon)
         return unsupported("the Canyon activation block (Create2Deployer installed)");
-    if (!kPrecompilesHaveGraniteLimit && active(f.granite, t))
-        return unsupported("OP Stack Granite (ecPairing input limit) is not in the precompiles");
     const bool fjord = active(f.fjord, t);
     config.precompiles.p256verify = fjord;
+    // Granite (OP specs granite/exec-engine.md): ecPairing input capped.
+    config.precompiles.granite_pairing_limit = active(f.granite, t);
     config.op_stack = OpStackTxRules{.ecotone = true, .fjord = fjord};
     return config;
 }

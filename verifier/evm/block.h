@@ -8,7 +8,7 @@
 // deposits, the L1 data fee and the fee vaults; P256VERIFY from Fjord). Forks whose rules
 // Vigil does not implement (Ethereum Prague; OP Isthmus and later, whose operator fee and
 // Prague EVM are missing; OP blocks before Ecotone; the Canyon activation block, which
-// installs the Create2Deployer outside any transaction; Granite, see block.cpp) are
+// installs the Create2Deployer outside any transaction) are
 // refused with
 // kErrorUnsupportedBlock: never a verdict Vigil cannot back.
 #pragma once

@@ -263,6 +263,8 @@ PrecompileResult run_precompile(const eth::Address& address, eth::BytesView inpu
         case 0x07:
             return priced(kBn254MulGas, gas, [&] { return bn254::g1_mul(input); });
         case 0x08: {
+            if (set.granite_pairing_limit && input.size() > kGraniteMaxPairingInput)
+                return failure(gas);
             const uint64_t pairs = input.size() / kBn254PairBytes;
             const uint64_t cost =
                 pairs > (kSaturated - kBn254PairingBaseGas) / kBn254PairingPerPairGas

@@ -33,7 +33,13 @@ struct PrecompileResult {
 // P256VERIFY at 0x100.
 struct PrecompileSet {
     bool p256verify = false;
+    // OP Stack Granite: ecPairing (0x08) input over kGraniteMaxPairingInput bytes fails.
+    bool granite_pairing_limit = false;
 };
+
+// OP Stack specs, Granite exec-engine: the bn256Pairing input limit (427 pairs, rounded
+// as the spec states it).
+inline constexpr size_t kGraniteMaxPairingInput = 112687;
 
 // The addresses of the set, ascending (they are warm from the start of every transaction,
 // EIP-2929).
