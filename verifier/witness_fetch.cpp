@@ -19,7 +19,7 @@ using rpc::Json;
 Result<eth::Bytes> hex_item(const Json& item, const std::string& where) {
     if (!item.is_string()) return fail(where + ": expected a hex string");
     auto bytes = eth::from_hex(item.get<std::string>());
-    if (!bytes) return fail(where + ": " + bytes.error().message);
+    if (!bytes) return fail(where + ": " + bytes.error().message, bytes.error().code);
     return bytes;
 }
 
@@ -44,7 +44,9 @@ Result<eth::BlockHeader> fetch_header(rpc::RpcClient& node, const eth::Hash32& h
     VIGIL_TRY(Json block, node.call("eth_getBlockByHash", Json::array({hash.to_hex(), false})));
     if (block.is_null()) return fail("block " + hash.to_hex() + " not found");
     auto header = rpc::parse_verified_header(block);
-    if (!header) return fail("header of block " + hash.to_hex() + ": " + header.error().message);
+    if (!header)
+        return fail("header of block " + hash.to_hex() + ": " + header.error().message,
+                    header.error().code);
     if (header->hash() != hash)
         return fail("asked for block " + hash.to_hex() + ", got " + header->hash().to_hex());
     return header;
@@ -52,9 +54,10 @@ Result<eth::BlockHeader> fetch_header(rpc::RpcClient& node, const eth::Hash32& h
 
 Result<eth::Address> parse_address_key(const std::string& key) {
     auto raw = eth::from_hex(key);
-    if (!raw) return fail("account key '" + key + "': " + raw.error().message);
+    if (!raw) return fail("account key '" + key + "': " + raw.error().message, raw.error().code);
     auto address = eth::Address::from_view(*raw);
-    if (!address) return fail("account key '" + key + "': " + address.error().message);
+    if (!address)
+        return fail("account key '" + key + "': " + address.error().message, address.error().code);
     return address;
 }
 
@@ -153,7 +156,7 @@ Status fetch_proofs(rpc::RpcClient& node,
                 "eth_getProof of " + order[i].to_hex() + " at block " + at.to_hex();
             if (!answers[i]) return fail(where + ": " + answers[i].error().message);
             auto proof = rpc::parse_account_proof(*answers[i]);
-            if (!proof) return fail(where + ": " + proof.error().message);
+            if (!proof) return fail(where + ": " + proof.error().message, proof.error().code);
             std::vector<const eth::Bytes*> all;
             for (const eth::Bytes& n : proof->account_proof) all.push_back(&n);
             for (const auto& slot : proof->storage)
@@ -174,6 +177,27 @@ Status fetch_proofs(rpc::RpcClient& node,
         if (calls.size() >= std::max<size_t>(per_batch, 1)) VIGIL_CHECK(flush());
     }
     return flush();
+}
+
+// eth_getCode of each account at block `at`, in one batch; non-empty codes join `codes`.
+Status fetch_codes(rpc::RpcClient& node, const std::vector<eth::Address>& accounts,
+                   const eth::Hash32& at, std::map<eth::Hash32, eth::Bytes>& codes) {
+    if (accounts.empty()) return {};
+    std::vector<rpc::RpcCall> calls;
+    for (const eth::Address& a : accounts)
+        calls.push_back(rpc::RpcCall{"eth_getCode",
+                                     Json::array({a.to_hex(), Json{{"blockHash", at.to_hex()}}})});
+    VIGIL_TRY(auto answers, node.batch(calls));
+    if (answers.size() != calls.size())
+        return fail("eth_getCode batch: " + std::to_string(answers.size()) + " answers to " +
+                    std::to_string(calls.size()) + " calls");
+    for (size_t i = 0; i < answers.size(); ++i) {
+        const std::string where = "eth_getCode of " + accounts[i].to_hex();
+        if (!answers[i]) return fail(where + ": " + answers[i].error().message);
+        VIGIL_TRY(eth::Bytes code, hex_item(*answers[i], where));
+        if (!code.empty()) codes.emplace(eth::keccak256(code), std::move(code));
+    }
+    return {};
 }
 
 }  // namespace
@@ -227,7 +251,7 @@ Result<evm::Witness> parse_execution_witness(const Json& result) {
             continue;
         }
         auto header = rpc::parse_header(h);  // geth: header objects
-        if (!header) return fail(where + ": " + header.error().message);
+        if (!header) return fail(where + ": " + header.error().message, header.error().code);
         w.headers.push_back(header->encode());
     }
     return w;
@@ -238,8 +262,9 @@ Result<evm::Witness> fetch_execution_witness(rpc::RpcClient& node, uint64_t bloc
               node.call("debug_executionWitness", Json::array({eth::to_quantity(block)})));
     auto w = parse_execution_witness(result);
     if (!w)
-        return fail("debug_executionWitness of block " + std::to_string(block) + ": " +
-                    w.error().message);
+        return fail(
+            "debug_executionWitness of block " + std::to_string(block) + ": " + w.error().message,
+            w.error().code);
     return w;
 }
 
@@ -263,7 +288,8 @@ Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, const eth::Hash32
         return out;
     }
     // Only a refusal of the method falls back; a transport failure is returned.
-    if (traces.error().code != rpc::kRpcError) return fail(where + ": " + traces.error().message);
+    if (traces.error().code != rpc::kRpcError)
+        return fail(where + ": " + traces.error().message, traces.error().code);
     VIGIL_TRY(Json b, node.call("eth_getBlockByHash", Json::array({block.to_hex(), false})));
     if (!b.is_object() || !b.contains("transactions") || !b["transactions"].is_array())
         return fail(where + ": no transaction list");
@@ -272,8 +298,9 @@ Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, const eth::Hash32
         auto trace = node.call("debug_traceTransaction", Json::array({tx, config}));
         if (!trace)
             return fail(where + ": debug_traceBlockByHash refused (" + traces.error().message +
-                        "), debug_traceTransaction " + tx.get<std::string>() + ": " +
-                        trace.error().message);
+                            "), debug_traceTransaction " + tx.get<std::string>() + ": " +
+                            trace.error().message,
+                        trace.error().code);
         out.push_back(std::move(trace).value());
     }
     return out;
@@ -283,44 +310,54 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
                                             const PrestateWitnessOptions& options) {
     const std::string where = "witness of block " + block.to_hex() + ": ";
     auto header = fetch_header(node, block);
-    if (!header) return fail(where + header.error().message);
+    if (!header) return fail(where + header.error().message, header.error().code);
     if (header->number == 0) return fail(where + "the genesis block has no parent to execute on");
     const eth::Hash32 parent = header->parent_hash;
 
     Touched touched;
     auto prestate = trace_prestate(node, block, false);
-    if (!prestate) return fail(where + prestate.error().message);
+    if (!prestate) return fail(where + prestate.error().message, prestate.error().code);
     for (size_t i = 0; i < prestate->size(); ++i)
         if (Status s = collect_prestate((*prestate)[i], touched,
                                         "transaction " + std::to_string(i) + " prestate");
             !s)
-            return fail(where + s.error().message);
+            return fail(where + s.error().message, s.error().code);
 
     std::map<eth::Address, std::set<eth::Hash32>> deleted;
     auto diffs = trace_prestate(node, block, true);
-    if (!diffs) return fail(where + diffs.error().message);
+    if (!diffs) return fail(where + diffs.error().message, diffs.error().code);
     for (size_t i = 0; i < diffs->size(); ++i)
         if (Status s = collect_deletions((*diffs)[i], deleted,
                                          "transaction " + std::to_string(i) + " diff");
             !s)
-            return fail(where + s.error().message);
+            return fail(where + s.error().message, s.error().code);
+
+    // Extra accounts the tracer did not list need their code too (it is not in a proof).
+    std::vector<eth::Address> untraced;
+    for (const auto& [address, slots] : options.extra) {
+        auto [it, fresh] = touched.slots.try_emplace(address);
+        if (fresh) untraced.push_back(address);
+        it->second.insert(slots.begin(), slots.end());
+    }
+    if (Status s = fetch_codes(node, untraced, parent, touched.codes); !s)
+        return fail(where + s.error().message, s.error().code);
 
     evm::Witness w;
     if (Status s = fetch_proofs(node, touched.slots, parent, options.proofs_per_batch, false,
                                 w.state_nodes);
         !s)
-        return fail(where + s.error().message);
+        return fail(where + s.error().message, s.error().code);
     if (Status s =
             fetch_proofs(node, deleted, block, options.proofs_per_batch, true, w.state_nodes);
         !s)
-        return fail(where + s.error().message);
+        return fail(where + s.error().message, s.error().code);
     for (auto& [hash, code] : touched.codes) w.codes.push_back(std::move(code));
 
     // The parent, then its ancestors by parentHash: each is the block its child names.
     eth::Hash32 next = parent;
     for (uint64_t i = 0; i <= options.ancestors; ++i) {
         auto ancestor = fetch_header(node, next);
-        if (!ancestor) return fail(where + ancestor.error().message);
+        if (!ancestor) return fail(where + ancestor.error().message, ancestor.error().code);
         w.headers.push_back(ancestor->encode());
         if (ancestor->number == 0) break;
         next = ancestor->parent_hash;

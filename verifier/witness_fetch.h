@@ -29,6 +29,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "chains/rpc/http_client.h"
@@ -50,6 +52,12 @@ struct PrestateWitnessOptions {
     uint64_t ancestors = 0;
     // eth_getProof calls per JSON-RPC batch.
     size_t proofs_per_batch = 32;
+    // Accounts (with slots, raw keys) proved besides what the tracer lists: the tracer
+    // sees transactions only, not what the block does around them (the EIP-4788 beacon
+    // root write, the fee vault credits) nor the accounts an EVM merely loads (the
+    // coinbase, the precompiles). Their codes are fetched (eth_getCode at the parent) when
+    // the tracer did not list them.
+    std::map<eth::Address, std::set<eth::Hash32>> extra;
 };
 
 // The witness of the block whose hash is `block` (not the genesis), built from the

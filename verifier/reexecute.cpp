@@ -1,0 +1,237 @@
+#include "verifier/reexecute.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "chains/eth/keccak.h"
+#include "chains/eth/opstack.h"
+#include "verifier/evm/op_fees.h"
+#include "verifier/evm/precompiles.h"
+#include "verifier/evm/witness_state.h"
+#include "verifier/witness_fetch.h"
+
+namespace vigil::verifier {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// An RPC failure to retry later (the endpoint, not its data): its code is kept. Anything
+// else the node answered wrongly makes the block unverifiable.
+int classify(int code) {
+    const bool transport =
+        code >= rpc::kTransport && code <= rpc::kNoEndpoint && code != rpc::kRpcError;
+    return transport ? code : kUnverifiable;
+}
+
+eth::Hash32 slot_key(uint64_t slot) { return eth::Hash32(eth::U256(slot).to_be_word()); }
+
+// EIP-4788: the ring buffer's length (HISTORY_BUFFER_LENGTH).
+constexpr uint64_t kBeaconRootsBufferLength = 8191;
+
+}  // namespace
+
+Result<WitnessMethod> parse_witness_method(std::string_view text) {
+    if (text == "auto") return WitnessMethod::automatic;
+    if (text == "execution_witness") return WitnessMethod::execution_witness;
+    if (text == "prestate") return WitnessMethod::prestate;
+    return fail("witness source '" + std::string(text) +
+                "': expected auto, execution_witness or prestate");
+}
+
+const char* witness_method_name(WitnessMethod method) {
+    switch (method) {
+        case WitnessMethod::automatic:
+            return "auto";
+        case WitnessMethod::execution_witness:
+            return "execution_witness";
+        case WitnessMethod::prestate:
+            return "prestate";
+    }
+    return "?";
+}
+
+std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::BlockHeader& header,
+                                                                const evm::ChainRules& rules) {
+    std::map<eth::Address, std::set<eth::Hash32>> out;
+    out[header.beneficiary];
+    // Every precompile Vigil knows, whether or not this block's rules enable it: an extra
+    // proof of absence costs little, a missing one makes the block unverifiable.
+    evm::PrecompileSet all;
+    all.p256verify = true;
+    for (const eth::Address& a : evm::precompile_addresses(all)) out[a];
+    if (header.parent_beacon_block_root) {
+        const uint64_t index = header.timestamp % kBeaconRootsBufferLength;
+        out[evm::kBeaconRootsAddress] = {slot_key(index),
+                                         slot_key(index + kBeaconRootsBufferLength)};
+    }
+    if (rules.op_stack) {
+        out[evm::op::kL1BlockAddress] = {
+            slot_key(evm::op::kL1BaseFeeSlot), slot_key(evm::op::kL1FeeScalarsSlot),
+            slot_key(evm::op::kL1OverheadSlot), slot_key(evm::op::kL1ScalarSlot),
+            slot_key(evm::op::kL1BlobBaseFeeSlot)};
+        out[evm::op::kBaseFeeVault];
+        out[evm::op::kL1FeeVault];
+    }
+    return out;
+}
+
+Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules) {
+    const auto start = Clock::now();
+    const eth::BlockHeader& node_header = block.header;
+    const std::string where = "L2 block " + std::to_string(node_header.number) + ": ";
+    if (node_header.parent_hash != trusted_parent)
+        return fail(where + "its parent is " + node_header.parent_hash.to_hex() +
+                        ", not the trusted block " + trusted_parent.to_hex(),
+                    kUnverifiable);
+    if (!block.full_transactions)
+        return fail(where + "the transactions are needed, not only their hashes", kUnverifiable);
+
+    // The parent header: the witness's header that hashes to the trusted parent hash.
+    const eth::Bytes* parent_rlp = nullptr;
+    for (const eth::Bytes& h : witness.headers)
+        if (eth::keccak256(h) == trusted_parent) parent_rlp = &h;
+    if (!parent_rlp)
+        return fail(where + "the witness has no header hashing to the trusted parent " +
+                        trusted_parent.to_hex(),
+                    kUnverifiable);
+    auto parent = eth::BlockHeader::decode(*parent_rlp);
+    if (!parent)
+        return fail(where + "the parent header does not decode: " + parent.error().message,
+                    kUnverifiable);
+    if (parent->number + 1 != node_header.number)
+        return fail(where + "the trusted parent is block " + std::to_string(parent->number),
+                    kUnverifiable);
+    auto hashes = evm::block_hashes(witness, trusted_parent);
+    if (!hashes) return fail(where + hashes.error().message, kUnverifiable);
+
+    BlockCheck check;
+    check.number = node_header.number;
+    check.node_header = node_header;
+    check.parent_state_root = parent->state_root;
+    check.transactions = block.transactions.size();
+    check.witness_nodes = witness.state_nodes.size();
+    check.witness_codes = witness.codes.size();
+    for (const auto& n : witness.state_nodes) check.witness_bytes += n.size();
+    for (const auto& c : witness.codes) check.witness_bytes += c.size();
+    for (const auto& h : witness.headers) check.witness_bytes += h.size();
+
+    evm::BlockInput in;
+    in.number = node_header.number;
+    in.timestamp = node_header.timestamp;
+    in.parent_timestamp = parent->timestamp;
+    in.coinbase = node_header.beneficiary;
+    in.gas_limit = node_header.gas_limit;
+    in.base_fee = node_header.base_fee_per_gas.value_or(eth::U256());
+    in.prev_randao = node_header.mix_hash;
+    in.parent_beacon_block_root = node_header.parent_beacon_block_root;
+    in.excess_blob_gas = node_header.excess_blob_gas.value_or(0);
+    in.block_hash = [&hashes](uint64_t n) -> std::optional<eth::Hash32> {
+        auto it = hashes->find(n);
+        if (it == hashes->end()) return std::nullopt;
+        return it->second;
+    };
+    in.transactions.reserve(block.transactions.size());
+    for (const rpc::RpcTransaction& t : block.transactions) in.transactions.push_back(t.tx);
+    if (block.withdrawals) in.withdrawals = *block.withdrawals;
+
+    evm::WitnessState state(witness, parent->state_root);
+    auto outcome = evm::execute_block(state, in, rules);
+    if (!outcome) {
+        if (outcome.error().code == evm::kErrorInvalidBlock)
+            return fail(where + "the block cannot be included on its parent state: " +
+                            outcome.error().message,
+                        kBlockInvalid);
+        return fail(where + "cannot be re-executed: " + outcome.error().message, kUnverifiable);
+    }
+    auto state_root = state.apply(outcome->diff);
+    if (!state_root) return fail(where + state_root.error().message, kUnverifiable);
+    auto passer_root = state.storage_root(eth::opstack::message_passer_address());
+    if (!passer_root) return fail(where + passer_root.error().message, kUnverifiable);
+
+    check.header = node_header;
+    check.header.state_root = *state_root;
+    check.header.receipts_root = outcome->receipts_root;
+    check.header.logs_bloom = outcome->logs_bloom;
+    check.header.gas_used = outcome->gas_used;
+    if (check.header.blob_gas_used) {
+        check.header.blob_gas_used = outcome->blob_gas_used;
+    } else if (outcome->blob_gas_used != 0) {
+        return fail(where + "blob gas used in a header without blob fields", kUnverifiable);
+    }
+    if (node_header.state_root != check.header.state_root) check.mismatches.push_back("stateRoot");
+    if (node_header.receipts_root != check.header.receipts_root)
+        check.mismatches.push_back("receiptsRoot");
+    if (node_header.logs_bloom != check.header.logs_bloom) check.mismatches.push_back("logsBloom");
+    if (node_header.gas_used != check.header.gas_used) check.mismatches.push_back("gasUsed");
+    if (node_header.blob_gas_used != check.header.blob_gas_used)
+        check.mismatches.push_back("blobGasUsed");
+    check.block_hash = check.header.hash();
+    check.message_passer_storage_root = *passer_root;
+    check.output_root = eth::opstack::output_root_v0(
+        check.header.state_root, check.message_passer_storage_root, check.block_hash);
+    check.execute_ms = ms_since(start);
+    return check;
+}
+
+Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
+                                   const eth::Hash32& trusted_parent,
+                                   const ReexecuteOptions& options) {
+    const auto start = Clock::now();
+    const std::string where = "L2 block " + std::to_string(number) + ": ";
+    VIGIL_TRY(rpc::Json json, node.call("eth_getBlockByNumber",
+                                        rpc::Json::array({eth::to_quantity(number), true})));
+    if (json.is_null()) return fail(where + "the L2 node does not have it", kNotYet);
+    rpc::RpcTxOptions tx_options;
+    tx_options.check_sender = false;  // execute_block recovers every sender itself
+    auto block = rpc::parse_verified_block(json, tx_options);
+    if (!block)
+        return fail(where + "the L2 node's block fails its checks: " + block.error().message,
+                    kUnverifiable);
+    if (block->header.number != number)
+        return fail(where + "the L2 node answered block " + std::to_string(block->header.number),
+                    kUnverifiable);
+    if (block->header.parent_hash != trusted_parent)
+        return fail(where + "the L2 node's block has parent " + block->header.parent_hash.to_hex() +
+                        ", not the trusted block " + trusted_parent.to_hex() +
+                        " (another chain, or a reorganisation)",
+                    kUnverifiable);
+
+    evm::Witness witness;
+    std::string method;
+    bool fetched = false;
+    if (options.witness != WitnessMethod::prestate) {
+        auto w = fetch_execution_witness(node, number);
+        if (w) {
+            witness = std::move(w).value();
+            method = "execution_witness";
+            fetched = true;
+        } else if (options.witness == WitnessMethod::execution_witness ||
+                   w.error().code != rpc::kRpcError) {
+            // Only a node that refuses the method falls back; a transport error is returned.
+            return fail(where + "witness: " + w.error().message, classify(w.error().code));
+        }
+    }
+    if (!fetched) {
+        PrestateWitnessOptions po;
+        po.proofs_per_batch = options.proofs_per_batch;
+        po.extra = untraced_accounts(block->header, options.rules);
+        auto w = fetch_prestate_witness(node, block->header.hash(), po);
+        if (!w) return fail(where + w.error().message, classify(w.error().code));
+        witness = std::move(w).value();
+        method = "prestate";
+    }
+    const double fetch_ms = ms_since(start);
+    VIGIL_TRY(BlockCheck check, check_block(*block, witness, trusted_parent, options.rules));
+    check.witness_method = method;
+    check.fetch_ms = fetch_ms;
+    return check;
+}
+
+}  // namespace vigil::verifier

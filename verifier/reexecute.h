@@ -1,0 +1,108 @@
+// Re-executing one L2 block with Vigil's own EVM (verifier/evm/), trusting no L2 node for
+// its result: the only trusted input is the parent's block hash.
+//
+// The block (header and transactions) and its witness come from a node. The witness's
+// parent header must hash to the trusted parent hash, which makes its state root trusted;
+// every trie node and code is then used only where a trusted hash names it
+// (evm::WitnessState). The block is executed, its changes applied, and from what Vigil
+// computed (state root, receipts root, logs bloom, gas used) and the node's other header
+// fields (which execution does not produce: parent hash, timestamp, coinbase, …) the
+// block hash is rebuilt. With the L2ToL1MessagePasser's storage root that gives the OP
+// Stack output root of the block, independent of the roots any node claims. Chaining:
+// the computed block hash of block N is the trusted parent of block N + 1.
+//
+// What it cannot know is said, never guessed: a witness that lacks or alters a node, a
+// rule set Vigil lacks (Isthmus, the KZG precompile), a block the node's own data shows
+// to be inconsistent, all give kUnverifiable with the reason; a block not there yet gives
+// kNotYet. A block whose transactions cannot be included (kBlockInvalid) has no post-state
+// either: it is reported as such, and a verdict built on it is unverifiable too.
+//
+// What is still trusted: the transactions and the header's non-execution fields come from
+// the L2 node, not from deriving the L2 chain from L1 batches. A node lying about those
+// changes the block hash, so its blocks stop chaining to a proposal's honest output root;
+// Vigil then disagrees with the proposal and says why (the inputs are printed and logged).
+//
+// Thread-safety: as the RpcClient passed in (one owner thread).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chains/eth/bytes.h"
+#include "chains/eth/header.h"
+#include "chains/rpc/block_json.h"
+#include "chains/rpc/http_client.h"
+#include "verifier/evm/block.h"
+#include "verifier/evm/witness.h"
+#include "verifier/output_root.h"
+
+namespace vigil::verifier {
+
+// Error::code of a block the node serves that cannot be included on its parent state (a
+// transaction invalid at its position, the gas limit exceeded). Besides kNotYet and
+// kUnverifiable (output_root.h).
+inline constexpr int kBlockInvalid = 4003;
+
+// Where the witness comes from.
+enum class WitnessMethod {
+    automatic,          // debug_executionWitness, else the prestate path
+    execution_witness,  // debug_executionWitness only (op-reth, op-geth, reth, geth)
+    prestate,           // prestateTracer + eth_getProof (any node with the debug API)
+};
+Result<WitnessMethod> parse_witness_method(std::string_view text);
+const char* witness_method_name(WitnessMethod method);
+
+struct ReexecuteOptions {
+    evm::ChainRules rules;
+    WitnessMethod witness = WitnessMethod::automatic;
+    size_t proofs_per_batch = 32;
+};
+
+// What re-executing one block gave.
+struct BlockCheck {
+    uint64_t number = 0;
+    eth::BlockHeader node_header;   // as the node serves it (hash-checked against itself)
+    eth::BlockHeader header;        // the same with Vigil's computed execution fields
+    eth::Hash32 block_hash;         // header.hash(): the trusted parent of the next block
+    eth::Hash32 parent_state_root;  // from the trusted parent header
+    eth::Hash32 message_passer_storage_root;
+    eth::Hash32 output_root;  // output_root_v0 of the computed values
+    size_t transactions = 0;
+    size_t witness_nodes = 0;
+    size_t witness_codes = 0;
+    size_t witness_bytes = 0;
+    std::string witness_method;  // "execution_witness" or "prestate"
+    double fetch_ms = 0;         // block and witness over RPC
+    double execute_ms = 0;       // execution and roots
+
+    // The header fields where the node's header differs from Vigil's ("stateRoot",
+    // "receiptsRoot", "logsBloom", "gasUsed", "blobGasUsed"); empty when all match.
+    std::vector<std::string> mismatches;
+    bool matches() const { return mismatches.empty(); }
+};
+
+// Re-executes `block` (served by a node, transactions included and checked against its
+// transactionsRoot) on the state whose block hash is `trusted_parent`, from `witness`.
+// No RPC: tests hand it altered witnesses.
+Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules);
+
+// Fetches block `number` with its transactions and its witness from `node`, then
+// check_block. The node's block must have `trusted_parent` as its parent (else
+// kUnverifiable: the node follows another chain, or reorganised).
+Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
+                                   const eth::Hash32& trusted_parent,
+                                   const ReexecuteOptions& options);
+
+// The accounts and slots a block reads or writes outside what a prestate tracer lists
+// (PrestateWitnessOptions::extra): the coinbase, the precompiles, the EIP-4788 contract
+// and its two ring-buffer slots of this timestamp; on OP Stack the L1Block fee slots and
+// the fee vaults.
+std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::BlockHeader& header,
+                                                                const evm::ChainRules& rules);
+
+}  // namespace vigil::verifier
