@@ -286,11 +286,57 @@ Result<eth::Address> address(const Reader& r, const YAML::Node& node, const std:
     return a;
 }
 
+Result<ReexecuteConfig> parse_reexecute(const Reader& r, const YAML::Node& node,
+                                        const std::string& p, const std::filesystem::path& base) {
+    VIGIL_CHECK(
+        r.expect_map(node, p, {"rules", "rollup_config", "witness", "anchor", "retain_blocks"}));
+    ReexecuteConfig rc;
+    if (node["rules"]) {
+        VIGIL_TRY(rc.rules, r.string(node["rules"], p + ".rules"));
+        if (rc.rules != "ethereum" && rc.rules != "op-stack")
+            return r.error(node["rules"], p + ".rules", "expected ethereum or op-stack");
+    }
+    if (node["rollup_config"]) {
+        VIGIL_TRY(std::string file, r.string(node["rollup_config"], p + ".rollup_config"));
+        rc.rollup_config = resolve(base, file);
+    }
+    if (rc.rules == "op-stack" && !rc.rollup_config)
+        return r.error(node, p + ".rollup_config",
+                       "rules: op-stack needs the rollup's rollup.json (its fork times)");
+    if (rc.rules == "ethereum" && rc.rollup_config)
+        return r.error(node["rollup_config"], p + ".rollup_config",
+                       "only used with rules: op-stack");
+    if (node["witness"]) {
+        VIGIL_TRY(rc.witness, r.string(node["witness"], p + ".witness"));
+        if (rc.witness != "auto" && rc.witness != "execution_witness" && rc.witness != "prestate")
+            return r.error(node["witness"], p + ".witness",
+                           "expected auto, execution_witness or prestate");
+    }
+    if (const YAML::Node anchor = node["anchor"]) {
+        VIGIL_CHECK(r.expect_map(anchor, p + ".anchor", {"l2_block", "block_hash"}));
+        for (const char* required : {"l2_block", "block_hash"})
+            if (!anchor[required])
+                return r.error(anchor, p + ".anchor",
+                               std::string("missing required key '") + required + "'");
+        VIGIL_TRY(rc.anchor_block, r.uint(anchor["l2_block"], p + ".anchor.l2_block"));
+        VIGIL_TRY(std::string h, r.string(anchor["block_hash"], p + ".anchor.block_hash"));
+        auto hash = eth::Hash32::from_hex(h);
+        if (!hash)
+            return r.error(anchor["block_hash"], p + ".anchor.block_hash", hash.error().message);
+        rc.anchor_hash = *hash;
+    }
+    if (node["retain_blocks"]) {
+        VIGIL_TRY(rc.retain_blocks, r.uint(node["retain_blocks"], p + ".retain_blocks", 1));
+    }
+    return rc;
+}
+
 Result<RollupConfig> parse_rollup(const Reader& r, const YAML::Node& node, const std::string& path,
-                                  const Config& cfg) {
-    VIGIL_CHECK(r.expect_map(node, path,
-                             {"name", "l1_chain", "l2_chain", "dispute_game_factory", "game_types",
-                              "l2_output_oracle", "challenge", "signer", "webhook_url", "mode"}));
+                                  const Config& cfg, const std::filesystem::path& base) {
+    VIGIL_CHECK(r.expect_map(
+        node, path,
+        {"name", "l1_chain", "l2_chain", "dispute_game_factory", "game_types", "l2_output_oracle",
+         "challenge", "signer", "webhook_url", "mode", "reexecute"}));
     RollupConfig rc;
     for (const char* required : {"name", "l1_chain", "l2_chain", "dispute_game_factory"})
         if (!node[required])
@@ -347,6 +393,15 @@ Result<RollupConfig> parse_rollup(const Reader& r, const YAML::Node& node, const
         if (rc.mode != "recompute" && rc.mode != "reexecute")
             return r.error(node["mode"], p + ".mode", "expected recompute or reexecute");
     }
+    if (node["reexecute"]) {
+        VIGIL_TRY(ReexecuteConfig re,
+                  parse_reexecute(r, node["reexecute"], p + ".reexecute", base));
+        rc.reexecute = std::move(re);
+    }
+    if (rc.mode == "reexecute" && (!rc.reexecute || !rc.reexecute->anchor_hash))
+        return r.error(node, p + ".reexecute.anchor",
+                       "mode: reexecute needs reexecute.anchor (l2_block, block_hash): the first "
+                       "trusted L2 block");
     return rc;
 }
 
@@ -565,7 +620,7 @@ Result<Config> parse_config(std::string_view yaml_text, const std::string& sourc
             for (size_t i = 0; i < rollups.size(); ++i) {
                 VIGIL_TRY(RollupConfig rc,
                           parse_rollup(r, rollups[i], "verifier.rollups[" + std::to_string(i) + "]",
-                                       cfg));
+                                       cfg, base_dir));
                 if (!rollup_names.insert(rc.name).second)
                     return r.error(rollups[i]["name"],
                                    "verifier.rollups[" + std::to_string(i) + "].name",

@@ -58,6 +58,20 @@ struct SignerConfig {
 };
 
 // One OP Stack rollup whose proposals the verifier judges.
+// verifier.rollups[].reexecute: how Vigil re-executes the rollup's L2 blocks itself
+// (mode: reexecute, and `vigil verify check --reexecute`).
+struct ReexecuteConfig {
+    std::string rules = "ethereum";  // ethereum (Cancun) | op-stack (forks from rollup_config)
+    std::optional<std::filesystem::path> rollup_config;  // op-node's rollup.json (op-stack)
+    std::string witness = "auto";                        // auto | execution_witness | prestate
+    // The first trusted L2 block: re-execution starts at the next one. Its hash is the only
+    // trusted input (e.g. the L2 genesis hash from rollup.json, or a block an operator
+    // checked); required for mode: reexecute.
+    std::optional<uint64_t> anchor_block;
+    std::optional<eth::Hash32> anchor_hash;
+    uint64_t retain_blocks = 1'000'000;  // per-block results kept for late proposals
+};
+
 struct RollupConfig {
     std::string name;
     std::string l1_chain;  // a chains[].name
@@ -69,6 +83,7 @@ struct RollupConfig {
     std::optional<std::string> signer;             // a signers name; required with challenge
     std::optional<std::string> webhook_url;        // POSTed the evidence of invalid proposals
     std::string mode = "recompute";                // recompute | reexecute
+    std::optional<ReexecuteConfig> reexecute;      // required with mode: reexecute
 };
 
 struct VerifierConfig {

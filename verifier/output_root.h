@@ -35,7 +35,19 @@ struct OutputRootInputs {
     eth::Hash32 output_root;
 };
 
-class OutputRootSource {
+// Where a watcher gets the output root of an L2 block from: recomputed from an L2 node's
+// proved data (OutputRootSource), or re-executed by Vigil (ChainReexecutor).
+class RootSource {
+  public:
+    virtual ~RootSource() = default;
+    // The highest L2 block this source can judge now; blocks above it wait.
+    virtual Result<uint64_t> settled_height() = 0;
+    // The output root of `l2_block` (<= settled). kNotYet: wait; kUnverifiable: the inputs
+    // failed their checks (an alarm, never a verdict); other codes: transport, retry.
+    virtual Result<OutputRootInputs> compute(uint64_t l2_block, uint64_t settled) = 0;
+};
+
+class OutputRootSource final : public RootSource {
   public:
     // `safety` decides which L2 blocks count as settled enough to judge (latest minus
     // confirmations, or the safe / finalized tag).
@@ -43,10 +55,10 @@ class OutputRootSource {
 
     Result<OutputRootInputs> compute(uint64_t l2_block);
     // The same with the settled height already known (one head query for many blocks).
-    Result<OutputRootInputs> compute(uint64_t l2_block, uint64_t settled);
+    Result<OutputRootInputs> compute(uint64_t l2_block, uint64_t settled) override;
 
     // The highest L2 block the node has at the safety level.
-    Result<uint64_t> settled_height();
+    Result<uint64_t> settled_height() override;
 
   private:
     rpc::RpcClient& l2_;

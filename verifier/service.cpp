@@ -7,6 +7,7 @@
 #include "chains/sender.h"
 #include "chains/signer_pool.h"
 #include "chains/webhook.h"
+#include "verifier/chain_reexecutor.h"
 #include "verifier/challenger.h"
 
 namespace vigil::verifier {
@@ -22,6 +23,9 @@ struct VerifierService::Lane {
     std::unique_ptr<ProposalWatcher> watcher;
     std::unique_ptr<chains::Listener> listener;
     std::unique_ptr<chains::HeadSubscription> heads;
+    // mode: reexecute: the re-executor and its own L2 client (used on its thread).
+    std::unique_ptr<rpc::RpcClient> reexec_rpc;
+    std::unique_ptr<ChainReexecutor> reexecutor;
     std::chrono::steady_clock::time_point last_resolve{};
 };
 
@@ -64,10 +68,6 @@ Status VerifierService::start() {
             return fail("rollup " + rc.name +
                         ": l2_output_oracle: legacy OutputProposed proposals are not followed "
                         "by this version (only DisputeGameFactory games); remove the key");
-        if (rc.mode != "recompute")
-            return fail("rollup " + rc.name + ": mode: " + rc.mode +
-                        " needs the EVM re-execution, which this version does not have; use "
-                        "mode: recompute");
         auto lane = std::make_unique<Lane>();
         Lane& l = *lane;
         l.rollup = &rc;
@@ -147,6 +147,18 @@ Status VerifierService::start() {
         l.watcher =
             std::make_unique<ProposalWatcher>(rc, *l.l1_rpc, *l.l2_rpc, l.l2->finality, store_,
                                               std::move(hooks), metrics_, log, options_.watcher);
+        if (rc.mode == "reexecute") {
+            auto ro = ChainReexecutor::options_for(rc, *l.l2);
+            if (!ro) return ro.error();
+            l.reexec_rpc = std::make_unique<rpc::RpcClient>(chains::rpc_options(*l.l2));
+            if (Status s = l.reexec_rpc->connect(); !s.ok())
+                return fail("rollup " + rc.name + ": L2: " + s.error().message, s.error().code);
+            l.reexecutor = std::make_unique<ChainReexecutor>(
+                rc.name, *l.reexec_rpc, store_, std::move(ro).value(),
+                log.with("reexecute", rc.name), registry_.get());
+            VIGIL_CHECK(l.reexecutor->start());
+            l.watcher->use_source(*l.reexecutor);
+        }
         VIGIL_CHECK(l.watcher->start());
         l.listener = std::make_unique<chains::Listener>(
             *l.l1, "verifier/" + rc.name, ProposalWatcher::filter(rc), *l.l1_rpc, store_,
@@ -162,6 +174,8 @@ Status VerifierService::start() {
         if (!heads) return fail("rollup " + lane->rollup->name + ": " + heads.error().message);
         lane->heads = std::move(heads).value();
         Lane* lp = lane.get();
+        if (lp->reexecutor)
+            threads_.emplace_back([this, lp]() { lp->reexecutor->run(stop_reexecution_); });
         ++live_;
         threads_.emplace_back([this, lp]() {
             Status s = lp->listener->run();
@@ -182,6 +196,7 @@ Status VerifierService::start() {
 }
 
 void VerifierService::request_stop() {
+    stop_reexecution_ = true;
     for (auto& lane : lanes_)
         if (lane->listener) lane->listener->request_stop();
 }

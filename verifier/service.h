@@ -103,6 +103,7 @@ class VerifierService {
     std::vector<std::unique_ptr<Lane>> lanes_;
     std::vector<std::thread> threads_;
     std::atomic<int> live_{0};
+    std::atomic<bool> stop_reexecution_{false};
     mutable std::mutex mu_;
     std::optional<Error> fatal_;
 };

@@ -118,7 +118,7 @@ ProposalWatcher::ProposalWatcher(const core::RollupConfig& rollup, rpc::RpcClien
                                  core::Logger log, Options options, Clock clock)
     : rollup_(rollup),
       l1_(l1),
-      source_(l2, l2_safety),
+      recompute_(l2, l2_safety),
       store_(store),
       verdicts_(store),
       hooks_(std::move(hooks)),
@@ -213,7 +213,7 @@ bool ProposalWatcher::judge(VerdictRecord& r, std::optional<uint64_t> settled, R
     if (r.verdict == Verdict::unverifiable &&
         clock_() - r.decided_at_ms < options_.unverifiable_retry_ms)
         return false;
-    auto in = source_.compute(l2_block, *settled);
+    auto in = source_->compute(l2_block, *settled);
     if (!in) {
         if (in.error().code == kNotYet) return false;
         if (in.error().code == kUnverifiable) {
@@ -314,7 +314,7 @@ Status ProposalWatcher::on_confirmed(uint64_t, const chains::BlockRef& last,
     std::optional<uint64_t> settled;
     bool need_l2 = !fresh.empty() || stats.pending + stats.unverifiable > 0;
     if (need_l2) {
-        auto s = source_.settled_height();
+        auto s = source_->settled_height();
         if (s) settled = *s;
     }
 

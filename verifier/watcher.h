@@ -117,6 +117,10 @@ class ProposalWatcher : public chains::LogConsumer {
     // The listener filter: the factory's DisputeGameCreated events.
     static chains::LogFilter filter(const core::RollupConfig& rollup);
 
+    // Judge with `source` (not owned; outlives the watcher) instead of recomputing from
+    // the L2 node (mode: reexecute). Before start().
+    void use_source(RootSource& source) { source_ = &source; }
+
     Status start();
 
     Status on_confirmed(uint64_t first_block, const chains::BlockRef& last,
@@ -145,7 +149,8 @@ class ProposalWatcher : public chains::LogConsumer {
 
     const core::RollupConfig& rollup_;
     rpc::RpcClient& l1_;
-    OutputRootSource source_;
+    OutputRootSource recompute_;
+    RootSource* source_ = &recompute_;
     core::Store& store_;
     VerdictStore verdicts_;
     WatcherHooks hooks_;

@@ -22,7 +22,8 @@ std::string read_stdin() {
 namespace {
 
 std::vector<std::span<const EthCommand>> groups() {
-    return {eth_hash_commands(), eth_rlp_trie_commands(), eth_abi_commands(), eth_tx_commands()};
+    return {eth_hash_commands(), eth_rlp_trie_commands(), eth_abi_commands(), eth_tx_commands(),
+            eth_block_commands()};
 }
 
 void print_help(std::ostream& out) {

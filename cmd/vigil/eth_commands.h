@@ -31,6 +31,7 @@ std::span<const EthCommand>
 eth_rlp_trie_commands();  // rlp-encode, rlp-decode, trie-root, verify-proof
 std::span<const EthCommand>
 eth_abi_commands();  // selector, topic, abi-encode, abi-decode, output-root, withdrawal-hash
-std::span<const EthCommand> eth_tx_commands();  // decode-tx, sign-tx, recover
+std::span<const EthCommand> eth_tx_commands();     // decode-tx, sign-tx, recover
+std::span<const EthCommand> eth_block_commands();  // run-block
 
 }  // namespace vigil::cmd

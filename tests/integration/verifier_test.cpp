@@ -427,7 +427,7 @@ TEST(Verifier, LaggingL2NodeVerdictsWaitThenArrive) {
 }
 
 // What this version cannot do is refused at start with a clear message, never ignored.
-TEST(Verifier, RefusesLegacyOracleAndReexecutionAtStart) {
+TEST(Verifier, RefusesLegacyOracleAndReexecutionWithoutAnAnchorAtStart) {
     TempDir dir;
     for (const std::string extra :
          {"      l2_output_oracle: \"0xdfe97868233d1aa22e815a266982f2cf17685a27\"\n",
@@ -451,7 +451,7 @@ TEST(Verifier, RefusesLegacyOracleAndReexecutionAtStart) {
         EXPECT_EQ(run->exit_code, 1);
         const std::string log = run->combined();
         EXPECT_NE(log.find(extra.find("oracle") != std::string::npos ? "l2_output_oracle"
-                                                                     : "mode: reexecute"),
+                                                                     : "reexecute.anchor"),
                   std::string::npos)
             << log;
     }

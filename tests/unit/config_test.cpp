@@ -117,6 +117,49 @@ TEST(Config, RoutesMustBeGatedByAMatchingVerifierRollup) {
                  "unknown key");
 }
 
+TEST(Config, ReexecuteSection) {
+    const std::string base = std::string(kValid) + kVerifierAndRelayer;
+    auto with = [&](const std::string& section) {
+        std::string s = base;
+        const std::string after = "      signer: relayer\nrelayer:";
+        const size_t pos = s.find(after);
+        EXPECT_NE(pos, std::string::npos);
+        return s.insert(pos + std::string("      signer: relayer\n").size(), section);
+    };
+    auto cfg =
+        parse(with("      mode: reexecute\n      reexecute:\n        rules: op-stack\n"
+                   "        rollup_config: op-a-rollup.json\n        witness: prestate\n"
+                   "        anchor: {l2_block: 7, block_hash: \"0x" +
+                   std::string(64, 'a') + "\"}\n        retain_blocks: 5000\n"));
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    const RollupConfig& rc = cfg->verifier.rollups[0];
+    EXPECT_EQ(rc.mode, "reexecute");
+    ASSERT_TRUE(rc.reexecute);
+    EXPECT_EQ(rc.reexecute->rules, "op-stack");
+    EXPECT_EQ(rc.reexecute->rollup_config->filename(), "op-a-rollup.json");
+    EXPECT_TRUE(rc.reexecute->rollup_config->is_absolute());  // next to the config file
+    EXPECT_EQ(rc.reexecute->witness, "prestate");
+    EXPECT_EQ(rc.reexecute->anchor_block, 7u);
+    EXPECT_EQ(rc.reexecute->anchor_hash->to_hex(), "0x" + std::string(64, 'a'));
+    EXPECT_EQ(rc.reexecute->retain_blocks, 5000u);
+
+    expect_error(with("      mode: reexecute\n"), "mode: reexecute needs reexecute.anchor");
+    expect_error(with("      mode: reexecute\n      reexecute: {rules: ethereum}\n"),
+                 "needs reexecute.anchor");
+    expect_error(with("      reexecute: {rules: op-stack}\n"), "needs the rollup's rollup.json");
+    expect_error(with("      reexecute: {rollup_config: r.json}\n"),
+                 "only used with rules: op-stack");
+    expect_error(with("      reexecute: {rules: arbitrum}\n"), "expected ethereum or op-stack");
+    expect_error(with("      reexecute: {witness: magic}\n"),
+                 "expected auto, execution_witness or prestate");
+    expect_error(with("      reexecute: {anchor: {l2_block: 1}}\n"),
+                 "missing required key 'block_hash'");
+    expect_error(with("      reexecute: {anchor: {l2_block: 1, block_hash: \"0x12\"}}\n"),
+                 "anchor.block_hash");
+    expect_error(with("      reexecute: {retain_blocks: 0}\n"), "retain_blocks");
+    expect_error(with("      reexecute: {anchr: {}}\n"), "unknown key");
+}
+
 TEST(Config, ParsesEveryField) {
     auto cfg = parse(kValid);
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
