@@ -21,14 +21,20 @@ int64_t steady_ms() {
         .count();
 }
 
-std::string encode_tip(uint64_t number, const eth::Hash32& hash, const eth::Hash32& anchor) {
-    return std::to_string(number) + " " + hash.to_hex() + " " + anchor.to_hex();
+// "number hash anchor [header]": the header's RLP (hex) when Vigil computed it.
+std::string encode_tip(uint64_t number, const eth::Hash32& hash, const eth::Hash32& anchor,
+                       const std::optional<eth::BlockHeader>& header) {
+    std::string out = std::to_string(number);
+    for (const std::string& field : {hash.to_hex(), anchor.to_hex()}) out.append(" ").append(field);
+    if (header) out.append(" ").append(eth::to_hex(header->encode()));
+    return out;
 }
 
 struct StoredTip {
     uint64_t number = 0;
     eth::Hash32 hash;
     eth::Hash32 anchor;
+    std::optional<eth::BlockHeader> header;
 };
 
 Result<StoredTip> decode_tip(const std::string& text) {
@@ -45,6 +51,14 @@ Result<StoredTip> decode_tip(const std::string& text) {
     }
     VIGIL_TRY(t.hash, eth::Hash32::from_hex(hash));
     VIGIL_TRY(t.anchor, eth::Hash32::from_hex(anchor));
+    std::string header;
+    if (in >> header) {
+        VIGIL_TRY(eth::Bytes rlp, eth::from_hex(header));
+        VIGIL_TRY(eth::BlockHeader h, eth::BlockHeader::decode(rlp));
+        if (h.hash() != t.hash)
+            return fail("re-execution tip: the header does not hash to the tip");
+        t.header = std::move(h);
+    }
     return t;
 }
 
@@ -150,6 +164,7 @@ Status ChainReexecutor::start() {
         if (tip->anchor == options_.anchor_hash && tip->number >= options_.anchor_block) {
             status_.tip = tip->number;
             status_.tip_hash = tip->hash;
+            tip_header_ = tip->header;
         } else {
             log_.warn("re-execution anchor changed: starting again from the configured anchor",
                       {{"rollup", rollup_},
@@ -169,7 +184,7 @@ Result<uint64_t> ChainReexecutor::node_settled() {
 }
 
 Status ChainReexecutor::commit(core::WriteBatch& batch, uint64_t tip, const eth::Hash32& tip_hash) {
-    batch.put(kNs, rollup_ + "/tip", encode_tip(tip, tip_hash, options_.anchor_hash));
+    batch.put(kNs, rollup_ + "/tip", encode_tip(tip, tip_hash, options_.anchor_hash, tip_header_));
     return store_.commit(batch);
 }
 
@@ -216,7 +231,7 @@ Result<uint64_t> ChainReexecutor::step() {
     };
     while (tip < settled) {
         const uint64_t n = tip + 1;
-        auto check = reexecute_block(l2_, n, tip_hash, ro);
+        auto check = reexecute_block(l2_, n, tip_hash, ro, tip_header_ ? &*tip_header_ : nullptr);
         if (!check) {
             VIGIL_CHECK(publish());
             const int code = check.error().code;
@@ -226,6 +241,14 @@ Result<uint64_t> ChainReexecutor::step() {
                 return done;
             }
             return check.error();
+        }
+        if (ro.witness == WitnessMethod::automatic && check->witness_method == "prestate") {
+            // The node refused debug_executionWitness: do not ask it again every block.
+            ro.witness = options_.witness = WitnessMethod::prestate;
+            log_.info(
+                "the L2 node serves no debug_executionWitness: witnesses come from its "
+                "prestate tracer and eth_getProof",
+                {{"rollup", rollup_}});
         }
         if (!check->matches()) {
             std::string fields;
@@ -249,6 +272,7 @@ Result<uint64_t> ChainReexecutor::step() {
         if (n > options_.retain_blocks) batch.erase(kNs, block_key(n - options_.retain_blocks));
         tip = n;
         tip_hash = check->block_hash;
+        tip_header_ = check->header;
         ++done;
         ++staged;
         {

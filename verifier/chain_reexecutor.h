@@ -117,6 +117,10 @@ class ChainReexecutor final : public RootSource {
     mutable std::mutex mu_;
     ReexecutorStatus status_;
     int64_t last_transport_log_ms_ = 0;
+    // The header Vigil computed for the tip (none for the anchor, or after a restart from a
+    // tip stored without one): the next block's parent, so the node is not asked for it.
+    // Run thread only.
+    std::optional<eth::BlockHeader> tip_header_;
 
     prometheus::Gauge* tip_gauge_ = nullptr;
     prometheus::Gauge* stuck_gauge_ = nullptr;

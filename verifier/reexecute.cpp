@@ -60,6 +60,8 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
                                                                 const evm::ChainRules& rules) {
     std::map<eth::Address, std::set<eth::Hash32>> out;
     out[header.beneficiary];
+    // Its storage root is part of the output root, whether or not the block touches it.
+    out[eth::opstack::message_passer_address()];
     // Every precompile Vigil knows, whether or not this block's rules enable it: an extra
     // proof of absence costs little, a missing one makes the block unverifiable.
     evm::PrecompileSet all;
@@ -82,7 +84,8 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
 }
 
 Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
-                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules) {
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules,
+                               const eth::BlockHeader* parent_header) {
     const auto start = Clock::now();
     const eth::BlockHeader& node_header = block.header;
     const std::string where = "L2 block " + std::to_string(node_header.number) + ": ";
@@ -93,23 +96,39 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     if (!block.full_transactions)
         return fail(where + "the transactions are needed, not only their hashes", kUnverifiable);
 
-    // The parent header: the witness's header that hashes to the trusted parent hash.
-    const eth::Bytes* parent_rlp = nullptr;
-    for (const eth::Bytes& h : witness.headers)
-        if (eth::keccak256(h) == trusted_parent) parent_rlp = &h;
-    if (!parent_rlp)
-        return fail(where + "the witness has no header hashing to the trusted parent " +
-                        trusted_parent.to_hex(),
-                    kUnverifiable);
-    auto parent = eth::BlockHeader::decode(*parent_rlp);
-    if (!parent)
-        return fail(where + "the parent header does not decode: " + parent.error().message,
-                    kUnverifiable);
+    // The parent header: the caller's, or the witness's header that hashes to the trusted
+    // parent hash.
+    Result<eth::BlockHeader> parent = fail("no parent header");
+    if (parent_header) {
+        if (parent_header->hash() != trusted_parent)
+            return fail(where + "the given parent header does not hash to the trusted parent " +
+                            trusted_parent.to_hex(),
+                        kUnverifiable);
+        parent = *parent_header;
+    } else {
+        const eth::Bytes* parent_rlp = nullptr;
+        for (const eth::Bytes& h : witness.headers)
+            if (eth::keccak256(h) == trusted_parent) parent_rlp = &h;
+        if (!parent_rlp)
+            return fail(where + "the witness has no header hashing to the trusted parent " +
+                            trusted_parent.to_hex(),
+                        kUnverifiable);
+        parent = eth::BlockHeader::decode(*parent_rlp);
+        if (!parent)
+            return fail(where + "the parent header does not decode: " + parent.error().message,
+                        kUnverifiable);
+    }
     if (parent->number + 1 != node_header.number)
         return fail(where + "the trusted parent is block " + std::to_string(parent->number),
                     kUnverifiable);
-    auto hashes = evm::block_hashes(witness, trusted_parent);
-    if (!hashes) return fail(where + hashes.error().message, kUnverifiable);
+    // BLOCKHASH: the parent's hash, then the ancestors the witness chains from it (none is
+    // fine: a block that reads one it lacks is unverifiable, never given a zero).
+    std::map<uint64_t, eth::Hash32> hashes;
+    if (parent->number > 0) {
+        auto older = evm::block_hashes(witness, parent->parent_hash);
+        if (older) hashes = std::move(older).value();
+    }
+    hashes[parent->number] = trusted_parent;
 
     BlockCheck check;
     check.number = node_header.number;
@@ -133,8 +152,8 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     in.parent_beacon_block_root = node_header.parent_beacon_block_root;
     in.excess_blob_gas = node_header.excess_blob_gas.value_or(0);
     in.block_hash = [&hashes](uint64_t n) -> std::optional<eth::Hash32> {
-        auto it = hashes->find(n);
-        if (it == hashes->end()) return std::nullopt;
+        auto it = hashes.find(n);
+        if (it == hashes.end()) return std::nullopt;
         return it->second;
     };
     in.transactions.reserve(block.transactions.size());
@@ -182,7 +201,8 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
 
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
                                    const eth::Hash32& trusted_parent,
-                                   const ReexecuteOptions& options) {
+                                   const ReexecuteOptions& options,
+                                   const eth::BlockHeader* parent_header) {
     const auto start = Clock::now();
     const std::string where = "L2 block " + std::to_string(number) + ": ";
     VIGIL_TRY(rpc::Json json, node.call("eth_getBlockByNumber",
@@ -222,13 +242,15 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         PrestateWitnessOptions po;
         po.proofs_per_batch = options.proofs_per_batch;
         po.extra = untraced_accounts(block->header, options.rules);
+        po.parent_header_known = parent_header != nullptr;
         auto w = fetch_prestate_witness(node, block->header.hash(), po);
         if (!w) return fail(where + w.error().message, classify(w.error().code));
         witness = std::move(w).value();
         method = "prestate";
     }
     const double fetch_ms = ms_since(start);
-    VIGIL_TRY(BlockCheck check, check_block(*block, witness, trusted_parent, options.rules));
+    VIGIL_TRY(BlockCheck check,
+              check_block(*block, witness, trusted_parent, options.rules, parent_header));
     check.witness_method = method;
     check.fetch_ms = fetch_ms;
     return check;

@@ -88,18 +88,25 @@ struct BlockCheck {
 // Re-executes `block` (served by a node, transactions included and checked against its
 // transactionsRoot) on the state whose block hash is `trusted_parent`, from `witness`.
 // No RPC: tests hand it altered witnesses.
+// `parent_header`, when the caller has it (it computed it: BlockCheck::header), must hash
+// to `trusted_parent` and is used instead of the witness's copy.
 Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
-                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules);
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules,
+                               const eth::BlockHeader* parent_header = nullptr);
 
 // Fetches block `number` with its transactions and its witness from `node`, then
 // check_block. The node's block must have `trusted_parent` as its parent (else
 // kUnverifiable: the node follows another chain, or reorganised).
+// With `parent_header` (hashing to `trusted_parent`) the node is not asked for it: a node
+// that lies about the parent's header cannot stop the chain of re-execution there.
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
                                    const eth::Hash32& trusted_parent,
-                                   const ReexecuteOptions& options);
+                                   const ReexecuteOptions& options,
+                                   const eth::BlockHeader* parent_header = nullptr);
 
 // The accounts and slots a block reads or writes outside what a prestate tracer lists
-// (PrestateWitnessOptions::extra): the coinbase, the precompiles, the EIP-4788 contract
+// (PrestateWitnessOptions::extra): the coinbase, the L2ToL1MessagePasser (its storage
+// root is part of the output root), the precompiles, the EIP-4788 contract
 // and its two ring-buffer slots of this timestamp; on OP Stack the L1Block fee slots and
 // the fee vaults.
 std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::BlockHeader& header,

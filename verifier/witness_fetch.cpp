@@ -356,6 +356,7 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
     // The parent, then its ancestors by parentHash: each is the block its child names.
     eth::Hash32 next = parent;
     for (uint64_t i = 0; i <= options.ancestors; ++i) {
+        if (options.parent_header_known && options.ancestors == 0) break;
         auto ancestor = fetch_header(node, next);
         if (!ancestor) return fail(where + ancestor.error().message, ancestor.error().code);
         w.headers.push_back(ancestor->encode());

@@ -50,6 +50,9 @@ Result<evm::Witness> parse_execution_witness(const rpc::Json& result);
 struct PrestateWitnessOptions {
     // Ancestor headers fetched besides the parent (BLOCKHASH reaches at most 256 back).
     uint64_t ancestors = 0;
+    // The caller has the parent's header already (it computed it): fetch no headers at all
+    // unless `ancestors` asks for more.
+    bool parent_header_known = false;
     // eth_getProof calls per JSON-RPC batch.
     size_t proofs_per_batch = 32;
     // Accounts (with slots, raw keys) proved besides what the tracer lists: the tracer

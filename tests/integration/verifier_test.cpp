@@ -18,6 +18,9 @@
 #include <thread>
 
 #include "chains/eth/abi.h"
+#include "chains/eth/keccak.h"
+#include "chains/eth/opstack.h"
+#include "chains/rpc/header_json.h"
 #include "chains/rpc/json_fields.h"
 #include "core/http_server.h"
 #include "tests/support/devnet.h"
@@ -427,6 +430,141 @@ TEST(Verifier, LaggingL2NodeVerdictsWaitThenArrive) {
 }
 
 // What this version cannot do is refused at start with a clear message, never ignored.
+// mode: reexecute against a colluding L2 node and proposer. The node serves, for one
+// block F, a header whose stateRoot is forged and whose hash is recomputed to match (and
+// answers requests naming that forged hash with the real block's data); the proposer
+// claims the output root of that forged header. Everything the node says about F is
+// self-consistent, so recomputing from the node's data could at best call it
+// unverifiable; Vigil re-executes F on the state it computed for F - 1, finds the real
+// state root, judges the proposal invalid and challenges it. Honest proposals before and
+// after are valid, so the re-executed chain continues past the lie.
+TEST(Verifier, ReexecutionCatchesAStateRootTheL2NodeBacks) {
+    Rig rig;
+    ASSERT_TRUE(rig.start());
+    const testing::DevnetL2& a = rig.devnet->info().l2s[0];
+    rpc::RpcClient& l2 = *rig.client->rpc(a.name);
+    // Trust starts at the current head: the devnet's setup (the message passer installed
+    // by anvil_setCode) is behind it.
+    auto anchor_number = rig.client->block_number(a.name);
+    ASSERT_TRUE(anchor_number.ok());
+    auto anchor_block =
+        l2.call("eth_getBlockByNumber", json::array({eth::to_quantity(*anchor_number), false}));
+    ASSERT_TRUE(anchor_block.ok());
+    const std::string anchor_hash = (*anchor_block)["hash"].get<std::string>();
+
+    // The lie, armed for block `forged_number` once the test knows it.
+    std::atomic<uint64_t> forged_number{0};
+    std::mutex forged_mu;
+    std::string real_hash, fake_hash;  // 0x hex, set once block F is first served
+    const eth::Hash32 fake_state_root = eth::keccak256(eth::view(std::string("forged state")));
+    auto forge = [&](json& block) {
+        if (!block.is_object() || !block.contains("number") || !block.contains("hash")) return;
+        const uint64_t f = forged_number.load();
+        if (f == 0 || block["number"] != eth::to_quantity(f)) return;
+        auto header = rpc::parse_verified_header(block);
+        if (!header.ok()) return;  // already forged, or not a header
+        header->state_root = fake_state_root;
+        std::lock_guard<std::mutex> lock(forged_mu);
+        real_hash = block["hash"].get<std::string>();
+        fake_hash = header->hash().to_hex();
+        block["stateRoot"] = fake_state_root.to_hex();
+        block["hash"] = fake_hash;
+    };
+    auto proxy = testing::FaultProxy::start(a.rpc);
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    (*proxy)->set_policy([&](const json&) {
+        testing::Fault f = testing::Fault::of(testing::Fault::Kind::rewrite);
+        f.rewrite_request = [&](std::string& body) {
+            std::lock_guard<std::mutex> lock(forged_mu);
+            if (fake_hash.empty()) return;
+            for (size_t at = body.find(fake_hash); at != std::string::npos;
+                 at = body.find(fake_hash, at))
+                body.replace(at, fake_hash.size(), real_hash);
+        };
+        f.rewrite = [&](json& answer) {
+            auto one = [&](json& reply) {
+                if (reply.is_object() && reply.contains("result")) forge(reply["result"]);
+            };
+            if (answer.is_array())
+                for (json& reply : answer) one(reply);
+            else
+                one(answer);
+        };
+        return f;
+    });
+    rig.route_l2_through(0, (*proxy)->url());
+    {
+        std::ifstream in(rig.config);
+        std::string yaml((std::istreambuf_iterator<char>(in)), {});
+        const std::string rollup = "    - name: " + a.name + "\n      l1_chain";
+        const size_t at = yaml.find("      challenge: true\n", yaml.find(rollup));
+        ASSERT_NE(at, std::string::npos) << yaml;
+        yaml.insert(at,
+                    "      mode: reexecute\n      reexecute:\n        rules: ethereum\n"
+                    "        witness: auto\n        anchor: {l2_block: " +
+                        std::to_string(*anchor_number) + ", block_hash: \"" + anchor_hash +
+                        "\"}\n");
+        std::ofstream(rig.config) << yaml;
+    }
+
+    // L2 traffic: withdrawals (message passer storage) in the blocks Vigil re-executes.
+    auto sent = rig.client->withdraw_many(a.name, 4, 100);
+    ASSERT_TRUE(sent.ok()) << sent.error().message;
+    rig.launch();
+
+    // An honest proposal: valid by re-execution.
+    const uint64_t honest = rig.settled_block(a.name, sent->back().l2_block);
+    auto p1 = rig.client->propose(a.name, honest, false);
+    ASSERT_TRUE(p1.ok()) << p1.error().message;
+    ASSERT_TRUE(rig.wait_verdicts(1, 0, seconds(60))) << rig.log();
+
+    // Arm the lie for a block a few seconds ahead, wait until it is settled, then propose
+    // the forged header's output root.
+    auto head = rig.client->block_number(a.name);
+    ASSERT_TRUE(head.ok());
+    const uint64_t f = *head + 3;
+    forged_number = f;
+    rig.settled_block(a.name, f);
+    rpc::RpcClientOptions so;
+    so.chain = a.name;
+    so.urls = {(*proxy)->url()};
+    so.expected_chain_id = a.chain_id;
+    rpc::RpcClient served(so);
+    ASSERT_TRUE(served.connect().ok());
+    auto forged_block =
+        served.call("eth_getBlockByNumber", json::array({eth::to_quantity(f), false}));
+    ASSERT_TRUE(forged_block.ok()) << forged_block.error().message;
+    ASSERT_EQ((*forged_block)["stateRoot"], fake_state_root.to_hex()) << "the lie is not armed";
+    auto real = rig.client->output_at(a.name, f);
+    ASSERT_TRUE(real.ok()) << real.error().message;
+    const eth::Hash32 forged_root = eth::opstack::output_root_v0(
+        fake_state_root, real->message_passer_storage_root,
+        *eth::Hash32::from_hex((*forged_block)["hash"].get<std::string>()));
+    auto p2 = rig.client->propose_root(a.name, f, forged_root);
+    ASSERT_TRUE(p2.ok()) << p2.error().message;
+    ASSERT_TRUE(rig.wait_verdicts(1, 1, seconds(60))) << rig.log();
+
+    // Challenged (the game's claim count grows), alarmed, and the node's disagreement with
+    // Vigil's re-execution is on record.
+    const auto until = std::chrono::steady_clock::now() + seconds(30);
+    while (std::chrono::steady_clock::now() < until && rig.claim_count(p2->game) < 2)
+        std::this_thread::sleep_for(milliseconds(250));
+    EXPECT_GE(rig.claim_count(p2->game), 2u) << rig.log();
+    EXPECT_EQ(rig.claim_count(p1->game), 1u);
+    const std::string m = rig.metrics();
+    EXPECT_EQ(metric_sum(m, "vigil_reexec_node_mismatches_total"), 1) << rig.log();
+    EXPECT_EQ(metric_sum(m, "vigil_reexec_stuck"), 0) << rig.log();
+    EXPECT_GE(metric_sum(m, "vigil_reexec_tip_l2_block"), static_cast<double>(f));
+    EXPECT_GE(metric_sum(m, "vigil_reexec_blocks_total"), static_cast<double>(f - *anchor_number));
+    EXPECT_NE(rig.log().find("disagrees with Vigil's re-execution"), std::string::npos);
+
+    // A later honest proposal is still valid: the re-executed chain went on past F.
+    const uint64_t after = rig.settled_block(a.name, f + 1);
+    auto p3 = rig.client->propose(a.name, after, false);
+    ASSERT_TRUE(p3.ok()) << p3.error().message;
+    EXPECT_TRUE(rig.wait_verdicts(2, 1, seconds(60))) << rig.log();
+}
+
 TEST(Verifier, RefusesLegacyOracleAndReexecutionWithoutAnAnchorAtStart) {
     TempDir dir;
     for (const std::string extra :

@@ -168,6 +168,7 @@ void FaultProxy::handle(int fd) {
         default:
             break;
     }
+    if (fault.rewrite_request) fault.rewrite_request(body);
     std::string answer;
     if (!forward(upstream_, body, answer)) {
         respond(fd, 502, "{\"error\":\"upstream unreachable\"}");

@@ -37,6 +37,9 @@ struct Fault {
     int rpc_code = -32005;
     std::string rpc_message = "query returned more than 10000 results";
     std::function<void(nlohmann::json& answer)> rewrite;
+    // With any kind that forwards: changes the request body first (a node that answers
+    // for a block it invented must map that block's hash back to the real one).
+    std::function<void(std::string& body)> rewrite_request;
 
     static Fault pass_through() { return {}; }
     static Fault of(Kind k) {
