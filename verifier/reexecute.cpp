@@ -7,6 +7,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/opstack.h"
+#include "chains/rpc/proof_json.h"
 #include "verifier/evm/op_fees.h"
 #include "verifier/evm/precompiles.h"
 #include "verifier/evm/witness_state.h"
@@ -33,6 +34,25 @@ eth::Hash32 slot_key(uint64_t slot) { return eth::Hash32(eth::U256(slot).to_be_w
 
 // EIP-4788: the ring buffer's length (HISTORY_BUFFER_LENGTH).
 constexpr uint64_t kBeaconRootsBufferLength = 8191;
+
+// Appends the message passer's account proof at the parent block (named by hash) to
+// `witness`. The output root needs the passer's storage root after every block, also
+// after one that never touches it, and a node's execution witness covers only what the
+// block touched. Like every witness node, it is used only where a trusted hash names it.
+Status add_message_passer_proof(rpc::RpcClient& node, const eth::Hash32& parent,
+                                evm::Witness& witness) {
+    const eth::Address passer = eth::opstack::message_passer_address();
+    const std::string where = "eth_getProof of the message passer at block " + parent.to_hex();
+    VIGIL_TRY(
+        rpc::Json json,
+        node.call("eth_getProof", rpc::Json::array({passer.to_hex(), rpc::Json::array(),
+                                                    rpc::Json{{"blockHash", parent.to_hex()}}})));
+    auto proof = rpc::parse_account_proof(json);
+    if (!proof) return fail(where + ": " + proof.error().message, proof.error().code);
+    witness.state_nodes.insert(witness.state_nodes.end(), proof->account_proof.begin(),
+                               proof->account_proof.end());
+    return {};
+}
 
 }  // namespace
 
@@ -77,6 +97,8 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
             slot_key(evm::op::kL1BlobBaseFeeSlot)};
         out[evm::op::kBaseFeeVault];
         out[evm::op::kL1FeeVault];
+        // Not read by the block, but its storage root is part of the output root.
+        out[eth::opstack::message_passer_address()];
     }
     return out;
 }
@@ -152,8 +174,14 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     }
     auto state_root = state.apply(outcome->diff);
     if (!state_root) return fail(where + state_root.error().message, kUnverifiable);
-    auto passer_root = state.storage_root(eth::opstack::message_passer_address());
-    if (!passer_root) return fail(where + passer_root.error().message, kUnverifiable);
+    // Only an OP Stack chain has an output root. Elsewhere the message passer's address is
+    // an ordinary path no witness needs to cover: reading it would make every block whose
+    // witness lacks that path unverifiable.
+    if (rules.op_stack) {
+        auto passer_root = state.storage_root(eth::opstack::message_passer_address());
+        if (!passer_root) return fail(where + passer_root.error().message, kUnverifiable);
+        check.message_passer_storage_root = *passer_root;
+    }
 
     check.header = node_header;
     check.header.state_root = *state_root;
@@ -173,9 +201,9 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     if (node_header.blob_gas_used != check.header.blob_gas_used)
         check.mismatches.push_back("blobGasUsed");
     check.block_hash = check.header.hash();
-    check.message_passer_storage_root = *passer_root;
-    check.output_root = eth::opstack::output_root_v0(
-        check.header.state_root, check.message_passer_storage_root, check.block_hash);
+    if (rules.op_stack)
+        check.output_root = eth::opstack::output_root_v0(
+            check.header.state_root, check.message_passer_storage_root, check.block_hash);
     check.execute_ms = ms_since(start);
     return check;
 }
@@ -212,6 +240,10 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
             witness = std::move(w).value();
             method = "execution_witness";
             fetched = true;
+            if (options.rules.op_stack) {
+                Status s = add_message_passer_proof(node, trusted_parent, witness);
+                if (!s) return fail(where + s.error().message, classify(s.error().code));
+            }
         } else if (options.witness == WitnessMethod::execution_witness ||
                    w.error().code != rpc::kRpcError) {
             // Only a node that refuses the method falls back; a transport error is returned.

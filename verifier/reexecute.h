@@ -69,8 +69,10 @@ struct BlockCheck {
     eth::BlockHeader header;        // the same with Vigil's computed execution fields
     eth::Hash32 block_hash;         // header.hash(): the trusted parent of the next block
     eth::Hash32 parent_state_root;  // from the trusted parent header
+    // OP Stack rules only (zero otherwise): the L2ToL1MessagePasser's storage root after the
+    // block and output_root_v0 of the computed values.
     eth::Hash32 message_passer_storage_root;
-    eth::Hash32 output_root;  // output_root_v0 of the computed values
+    eth::Hash32 output_root;
     size_t transactions = 0;
     size_t witness_nodes = 0;
     size_t witness_codes = 0;
@@ -93,15 +95,17 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
 
 // Fetches block `number` with its transactions and its witness from `node`, then
 // check_block. The node's block must have `trusted_parent` as its parent (else
-// kUnverifiable: the node follows another chain, or reorganised).
+// kUnverifiable: the node follows another chain, or reorganised). On OP Stack, a node's
+// debug_executionWitness is completed with the message passer's account proof at the
+// parent (eth_getProof), which the output root needs even when the block does not touch it.
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
                                    const eth::Hash32& trusted_parent,
                                    const ReexecuteOptions& options);
 
 // The accounts and slots a block reads or writes outside what a prestate tracer lists
 // (PrestateWitnessOptions::extra): the coinbase, the precompiles, the EIP-4788 contract
-// and its two ring-buffer slots of this timestamp; on OP Stack the L1Block fee slots and
-// the fee vaults.
+// and its two ring-buffer slots of this timestamp; on OP Stack the L1Block fee slots, the
+// fee vaults and the L2ToL1MessagePasser (whose storage root the output root needs).
 std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::BlockHeader& header,
                                                                 const evm::ChainRules& rules);
 
