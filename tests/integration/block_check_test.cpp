@@ -41,6 +41,7 @@
 #include "tests/support/anvil.h"
 #include "tests/support/devnet.h"
 #include "tests/support/fault_proxy.h"
+#include "verifier/evm/op_fees.h"
 #include "verifier/evm/witness_state.h"
 #include "verifier/witness_fetch.h"
 
@@ -128,17 +129,44 @@ Address passer_neighbour() {
     }
 }
 
+// Isthmus's OperatorFeeVault predeploy (OP specs, predeploys.md).
+const Address kOperatorFeeVault = *Address::from_hex("0x420000000000000000000000000000000000001b");
+
+// L1Block values (op_fees.h slots), as an Ecotone chain might hold them: L1 base fee
+// 10 gwei, baseFeeScalar 1368 and blobBaseFeeScalar 810949 (with sequence number 1),
+// Bedrock overhead 188 and scalar 684000, blob base fee 3 wei. Slot 8 (Isthmus's
+// operator fee scalar in bytes [20, 24) and constant in [24, 32)) is non-zero only
+// outside those bytes: Anvil reads it (see below), and charges no operator fee with it.
+std::map<uint64_t, U256> l1_block_values() {
+    return {
+        {8,
+         *U256::from_string("0x0100000000000000000000000000000000000000000000000000000000000000")},
+        {evm::op::kL1BaseFeeSlot, U256(10'000'000'000ULL)},
+        {evm::op::kL1FeeScalarsSlot, *U256::from_string("0x00000000000000000000000000000000"
+                                                        "00000558"
+                                                        "000c5fc5"
+                                                        "0000000000000001")},
+        {evm::op::kL1OverheadSlot, U256(188)},
+        {evm::op::kL1ScalarSlot, U256(684'000)},
+        {evm::op::kL1BlobBaseFeeSlot, U256(3)},
+    };
+}
+
 evm::ChainRules cancun_rules() {
     evm::ChainRules rules;
     rules.chain_id = kCancunChainId;
     return rules;
 }
 
+// Fjord from genesis: Anvil (1.7.1) in OP mode computes the L1 data fee with Fjord's
+// formula (FastLZ estimate, 100e6 minimum) and reads Isthmus's operator fee slot whatever
+// --hardfork says (seen with "ecotone": its L1 fee was Fjord's), so the chain is run with
+// --hardfork fjord and checked under Fjord rules.
 evm::ChainRules op_rules() {
     evm::ChainRules rules;
     rules.chain_id = kOpChainId;
     evm::OpStackForks forks;
-    forks.regolith = forks.canyon = forks.delta = forks.ecotone = 0;
+    forks.regolith = forks.canyon = forks.delta = forks.ecotone = forks.fjord = 0;
     rules.op_stack = forks;
     return rules;
 }
@@ -165,6 +193,15 @@ struct Timings {
             max_execute_ms);
     }
 };
+
+// A witness as debug_executionWitness answers it (reth's list shape).
+Json witness_json(const evm::Witness& w) {
+    Json out = {{"state", Json::array()}, {"codes", Json::array()}, {"headers", Json::array()}};
+    for (const Bytes& b : w.state_nodes) out["state"].push_back(eth::to_hex(b));
+    for (const Bytes& b : w.codes) out["codes"].push_back(eth::to_hex(b));
+    for (const Bytes& b : w.headers) out["headers"].push_back(eth::to_hex(b));
+    return out;
+}
 
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
@@ -461,12 +498,25 @@ TEST_F(BlockCheckTest, CancunChainReexecutesFromBlockOne) {
 // block is then chained from the node's hash, once Vigil's header with the receipts root
 // of the node's convention hashes to it.
 TEST_F(BlockCheckTest, OpStackChainWithDepositsAndMessagePasser) {
-    start(kOpChainId, "ecotone", {"--network", "optimism"});
+    start(kOpChainId, "fjord", {"--network", "optimism"});
     auto artifacts = testing::DevnetArtifacts::load(testing::devnet_artifacts_path());
     ASSERT_TRUE(artifacts.ok()) << artifacts.error().message;
     const Address passer = eth::opstack::message_passer_address();
     call("anvil_setCode",
          Json::array({passer.to_hex(), eth::to_hex(artifacts->message_passer_runtime)}));
+    // The predeploys the fees use, as on a real OP Stack chain: the L1Block with L1 fee
+    // values (Anvil adds no L1-info deposit to set them), so that user transactions pay an
+    // L1 data fee into the L1FeeVault, and the fee vaults with code. Both also keep Anvil's
+    // roots canonical: it keeps a slot it read as zero as a leaf holding rlp(0), so every
+    // L1Block slot it reads is set; and it creates the Isthmus operator fee vault as an
+    // empty account when crediting it a zero fee, so that vault exists beforehand.
+    const Address l1_block = evm::op::kL1BlockAddress;
+    for (const Address& a :
+         {l1_block, evm::op::kBaseFeeVault, evm::op::kL1FeeVault, kOperatorFeeVault})
+        call("anvil_setCode", Json::array({a.to_hex(), "0x00"}));
+    for (const auto& [slot, value] : l1_block_values())
+        call("anvil_setStorageAt", Json::array({l1_block.to_hex(), eth::to_quantity(slot),
+                                                eth::to_hex(value.to_be_word())}));
     mine();  // block 1
     ASSERT_EQ(head(), 1u);
 
@@ -482,19 +532,23 @@ TEST_F(BlockCheckTest, OpStackChainWithDepositsAndMessagePasser) {
     const Address target = *Address::from_hex("0x00000000000000000000000000000000000de902");
 
     const Address store = deploy(a, eth::TxType::kDynamicFee, kMultiStoreRuntime);
+    const Address log_store = deploy(b, eth::TxType::kLegacy, kLogStoreRuntime);
     EXPECT_TRUE(
         succeeded(send(a, eth::TxType::kDynamicFee, passer,
                        withdrawal(target, 100'000, hex("0xdeadbeef")), 300'000, U256(1000))));
-    EXPECT_TRUE(succeeded(
-        send(b, eth::TxType::kLegacy, store, pairs_calldata({{1, 5}, {2, 6}, {3, 7}}), 300'000)));
+    const Hash32 store_call =
+        send(b, eth::TxType::kLegacy, store, pairs_calldata({{1, 5}, {2, 6}, {3, 7}}), 300'000);
+    EXPECT_TRUE(succeeded(store_call));
     EXPECT_TRUE(succeeded(send_deposit(depositor, target, kGwei, U256(1000), {}, 100'000)));
     // A deposit with value into the passer's receive(): a withdrawal from L1, in one go.
     EXPECT_TRUE(succeeded(send_deposit(depositor, passer, kGwei, U256(77), {}, 200'000)));
     EXPECT_TRUE(succeeded(
         send_deposit(depositor, store, U256(), U256(), pairs_calldata({{9, 9}}), 100'000)));
-    EXPECT_FALSE(succeeded(send_deposit(depositor, std::nullopt, U256(), U256(), hex("0xfe"),
-                                        100'000)));  // halts: INVALID
-    one_block([&] {
+    // A failed deposit: its call reverts, the nonce and the mint stay. (Not a failed
+    // creation: Anvil leaves an empty account at the address it failed to create, which
+    // EIP-161 forbids and op-geth does not do.)
+    EXPECT_FALSE(succeeded(send_deposit(depositor, log_store, kGwei, U256(), {}, 100'000)));
+    const uint64_t mixed = one_block([&] {
         return std::vector<Hash32>{
             send(a, eth::TxType::kDynamicFee, passer, withdrawal(a.address(), 50'000, {}), 300'000,
                  U256(), false),
@@ -505,11 +559,20 @@ TEST_F(BlockCheckTest, OpStackChainWithDepositsAndMessagePasser) {
             send(b, eth::TxType::kLegacy, target, {}, 21'000, U256(3), false),
         };
     });
+    // Two deposits in one block. (Not with user transactions: Anvil orders a deposit after
+    // them, which derivation never produces.)
+    one_block([&] {
+        return std::vector<Hash32>{
+            send_deposit(depositor, passer, kGwei, U256(9), {}, 200'000, false),
+            send_deposit(target, store, U256(), U256(), pairs_calldata({{12, 13}}), 100'000, false),
+        };
+    });
+    EXPECT_EQ(block(mixed).transactions.size(), 4u);
     mine();  // an empty block
     EXPECT_TRUE(succeeded(send(b, eth::TxType::kDynamicFee, passer,
                                withdrawal(b.address(), 70'000, hex("0x0203")), 300'000)));
     const uint64_t last = head();
-    ASSERT_GE(last, 11u);
+    ASSERT_EQ(last, 13u);
 
     const evm::ChainRules rules = op_rules();
     ReexecuteOptions opts;
@@ -579,10 +642,49 @@ TEST_F(BlockCheckTest, OpStackChainWithDepositsAndMessagePasser) {
                   node_output);
         trusted = rebuilt.hash();
     }
-    EXPECT_EQ(deposit_blocks, 4u);
+    EXPECT_EQ(deposit_blocks, 5u);  // four of one deposit, one of two
     // The passer's storage changed in the blocks that wrote to it (it started empty).
     EXPECT_GE(passer_roots.size(), 5u);
-    timings.print("OP Stack Anvil (Ecotone), prestate witness");
+    timings.print("OP Stack Anvil (Fjord), prestate witness");
+
+    // A node's debug_executionWitness covers what the block touched only: for a block that
+    // does not touch the message passer it lacks the passer's path, which the output root
+    // needs. Served here by a proxy (the prestate witness without the passer's proof):
+    // alone it is unverifiable; reexecute_block completes it with the passer's proof.
+    const uint64_t untouched = *rpc::field_uint64(receipt(store_call), "blockNumber");
+    const eth::BlockHeader h = header(untouched);
+    PrestateWitnessOptions po;
+    po.extra = untraced_accounts(h, rules);
+    po.extra.erase(passer);
+    auto bare = fetch_prestate_witness(node(), h.hash(), po);
+    ASSERT_TRUE(bare.ok()) << bare.error().message;
+    auto alone = check_block(block(untouched), *bare, header(untouched - 1).hash(), rules);
+    ASSERT_FALSE(alone.ok()) << "the test's witness covers the passer after all";
+    EXPECT_EQ(alone.error().code, kUnverifiable) << alone.error().message;
+
+    auto proxy = testing::FaultProxy::start(anvil_->rpc_url());
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    const Json served = witness_json(*bare);
+    (*proxy)->set_policy([&](const Json& request) {
+        if (!request.is_object() || request.value("method", "") != "debug_executionWitness")
+            return testing::Fault::pass_through();
+        testing::Fault f = testing::Fault::of(testing::Fault::Kind::rewrite);
+        f.rewrite = [&](Json& answer) {
+            answer.erase("error");
+            answer["result"] = served;
+        };
+        return f;
+    });
+    auto through_proxy = make_client((*proxy)->url(), "anvil-with-witness");
+    ASSERT_TRUE(through_proxy->connect().ok());
+    auto completed = reexecute_block(*through_proxy, untouched, header(untouched - 1).hash(), opts);
+    ASSERT_TRUE(completed.ok()) << completed.error().message;
+    EXPECT_EQ(completed->witness_method, "execution_witness");
+    EXPECT_TRUE(completed->matches()) << joined(completed->mismatches);
+    EXPECT_EQ(completed->block_hash, h.hash());
+    const Json proof = call(
+        "eth_getProof", Json::array({passer.to_hex(), Json::array(), eth::to_quantity(untouched)}));
+    EXPECT_EQ(completed->message_passer_storage_root, *rpc::field_hash(proof, "storageHash"));
 }
 
 // Every distinct node and code of a real block's witness removed in turn, then with one
@@ -743,13 +845,6 @@ TEST_F(BlockCheckTest, ExecutionWitnessFromTheNodeIsCheckedLikeAnyOther) {
     const evm::Witness witness = prestate_witness(n, rules);
     const Hash32 parent = header(n - 1).hash();
 
-    auto to_json = [](const evm::Witness& w) {
-        Json out = {{"state", Json::array()}, {"codes", Json::array()}, {"headers", Json::array()}};
-        for (const Bytes& b : w.state_nodes) out["state"].push_back(eth::to_hex(b));
-        for (const Bytes& b : w.codes) out["codes"].push_back(eth::to_hex(b));
-        for (const Bytes& b : w.headers) out["headers"].push_back(eth::to_hex(b));
-        return out;
-    };
     auto proxy = testing::FaultProxy::start(anvil_->rpc_url());
     ASSERT_TRUE(proxy.ok()) << proxy.error().message;
     std::optional<Json> served_result;  // what debug_executionWitness answers
@@ -770,7 +865,7 @@ TEST_F(BlockCheckTest, ExecutionWitnessFromTheNodeIsCheckedLikeAnyOther) {
     ReexecuteOptions opts;
     opts.rules = rules;
 
-    served_result = to_json(witness);
+    served_result = witness_json(witness);
     auto good = reexecute_block(*through_proxy, n, parent, opts);
     ASSERT_TRUE(good.ok()) << good.error().message;
     EXPECT_EQ(good->witness_method, "execution_witness");
@@ -783,12 +878,12 @@ TEST_F(BlockCheckTest, ExecutionWitnessFromTheNodeIsCheckedLikeAnyOther) {
     bad.emplace_back("state not hex",
                      Json{{"state", Json::array({"0xzz"})}, {"codes", Json::array()}});
     {
-        Json j = to_json(witness);
+        Json j = witness_json(witness);
         j["headers"] = Json::array();
         bad.emplace_back("no headers", j);
     }
     {
-        Json j = to_json(witness);
+        Json j = witness_json(witness);
         j["codes"] = Json::array();
         bad.emplace_back("no codes", j);
     }
@@ -796,12 +891,12 @@ TEST_F(BlockCheckTest, ExecutionWitnessFromTheNodeIsCheckedLikeAnyOther) {
         evm::Witness w = witness;
         for (Bytes& node : w.state_nodes)
             if (eth::keccak256(node) == header(n - 1).state_root) node[node.size() / 2] ^= 0x01;
-        bad.emplace_back("the state root node altered", to_json(w));
+        bad.emplace_back("the state root node altered", witness_json(w));
     }
     {
         evm::Witness w = witness;
         w.state_nodes.resize(w.state_nodes.size() / 2);
-        bad.emplace_back("half the nodes", to_json(w));
+        bad.emplace_back("half the nodes", witness_json(w));
     }
     for (const auto& [what, result] : bad) {
         SCOPED_TRACE(what);
