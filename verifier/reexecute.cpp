@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -103,8 +104,16 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
     return out;
 }
 
-Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
-                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules) {
+namespace {
+
+// check_block, also noting the oldest ancestor whose hash BLOCKHASH asked for and the
+// witness does not prove.
+
+Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
+                                                const evm::Witness& witness,
+                                                const eth::Hash32& trusted_parent,
+                                                const evm::ChainRules& rules,
+                                                std::optional<uint64_t>* missing_ancestor) {
     const auto start = Clock::now();
     const eth::BlockHeader& node_header = block.header;
     const std::string where = "L2 block " + std::to_string(node_header.number) + ": ";
@@ -154,10 +163,12 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     in.prev_randao = node_header.mix_hash;
     in.parent_beacon_block_root = node_header.parent_beacon_block_root;
     in.excess_blob_gas = node_header.excess_blob_gas.value_or(0);
-    in.block_hash = [&hashes](uint64_t n) -> std::optional<eth::Hash32> {
+    in.block_hash = [&hashes, missing_ancestor](uint64_t n) -> std::optional<eth::Hash32> {
         auto it = hashes->find(n);
-        if (it == hashes->end()) return std::nullopt;
-        return it->second;
+        if (it != hashes->end()) return it->second;
+        if (missing_ancestor && (!*missing_ancestor || n < **missing_ancestor))
+            *missing_ancestor = n;
+        return std::nullopt;
     };
     in.transactions.reserve(block.transactions.size());
     for (const rpc::RpcTransaction& t : block.transactions) in.transactions.push_back(t.tx);
@@ -206,6 +217,13 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
             check.header.state_root, check.message_passer_storage_root, check.block_hash);
     check.execute_ms = ms_since(start);
     return check;
+}
+
+}  // namespace
+
+Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules) {
+    return check_block_noting_ancestors(block, witness, trusted_parent, rules, nullptr);
 }
 
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
@@ -259,11 +277,33 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         witness = std::move(w).value();
         method = "prestate";
     }
-    const double fetch_ms = ms_since(start);
-    VIGIL_TRY(BlockCheck check, check_block(*block, witness, trusted_parent, options.rules));
-    check.witness_method = method;
-    check.fetch_ms = fetch_ms;
-    return check;
+    double fetch_ms = ms_since(start);
+    // The prestate tracer does not say which ancestors BLOCKHASH reads (and a node's
+    // witness might lack one): when execution asks for an ancestor the witness does not
+    // prove, the headers down to it are fetched (checked by the parent-hash chain from the
+    // trusted parent) and the block is executed again. Each round reaches deeper, and
+    // BLOCKHASH no further than 256 blocks back.
+    std::optional<uint64_t> fetched_down_to;
+    for (;;) {
+        std::optional<uint64_t> missing;
+        auto check =
+            check_block_noting_ancestors(*block, witness, trusted_parent, options.rules, &missing);
+        if (check) {
+            check->witness_method = method;
+            check->fetch_ms = fetch_ms;
+            return check;
+        }
+        // Nothing new to fetch (no ancestor asked for, or none older than those fetched).
+        if (!missing || (fetched_down_to && *missing >= *fetched_down_to)) return check.error();
+        const auto refetch = Clock::now();
+        auto headers = fetch_header_chain(node, trusted_parent, number - *missing);
+        if (!headers)
+            return fail(where + "ancestor headers for BLOCKHASH: " + headers.error().message,
+                        classify(headers.error().code));
+        witness.headers = std::move(headers).value();
+        fetched_down_to = *missing;
+        fetch_ms += ms_since(refetch);
+    }
 }
 
 }  // namespace vigil::verifier

@@ -98,6 +98,9 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
 // kUnverifiable: the node follows another chain, or reorganised). On OP Stack, a node's
 // debug_executionWitness is completed with the message passer's account proof at the
 // parent (eth_getProof), which the output root needs even when the block does not touch it.
+// When execution reads BLOCKHASH of an ancestor the witness does not prove (the prestate
+// path holds the parent's header only), the headers down to it are fetched, each checked
+// by the parent-hash chain from `trusted_parent`, and the block is executed again.
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
                                    const eth::Hash32& trusted_parent,
                                    const ReexecuteOptions& options);

@@ -106,6 +106,10 @@ const Bytes kKeccakLoopRuntime =
 // SSTORE(0, BLOCKHASH(NUMBER - 1)): NUMBER PUSH1 1 SWAP1 SUB BLOCKHASH PUSH1 0 SSTORE STOP
 const Bytes kBlockHashRuntime = hex("43600190034060005500");
 
+// SSTORE(k, BLOCKHASH(NUMBER - k)) for k = calldata word 0:
+//   PUSH1 0 CALLDATALOAD DUP1 NUMBER SUB BLOCKHASH SWAP1 SSTORE STOP
+const Bytes kAncestorHashRuntime = hex("60003580430340905500");
+
 Bytes pairs_calldata(const std::vector<std::pair<uint64_t, uint64_t>>& writes) {
     Bytes out;
     for (const auto& [slot, value] : writes) {
@@ -802,6 +806,36 @@ TEST_F(BlockCheckTest, AlteredOrMissingWitnessNodesAreUnverifiable) {
         c = check_block(served, altered_parent, parent, rules);
         ASSERT_FALSE(c.ok());
         EXPECT_EQ(c.error().code, kUnverifiable) << c.error().message;
+    }
+}
+
+// BLOCKHASH of ancestors older than the parent: the prestate tracer does not say which a
+// block reads, so the witness first holds the parent's header only; the block must still
+// be verified (the missing ancestors fetched, each checked by the parent-hash chain).
+TEST_F(BlockCheckTest, BlockHashOfOlderAncestors) {
+    start(kCancunChainId, "cancun");
+    mine();
+    const Address reader = deploy(key0_, eth::TxType::kDynamicFee, kAncestorHashRuntime);
+    call("anvil_mine", Json::array({eth::to_quantity(12)}));
+    const uint64_t first = head() + 1;
+    for (uint64_t k : {1, 2, 5, 13}) {
+        const Hash32 tx = send(key0_, eth::TxType::kDynamicFee, reader, word_calldata(k), 100'000);
+        EXPECT_TRUE(succeeded(tx));
+        const uint64_t at = *rpc::field_uint64(receipt(tx), "blockNumber");
+        const Json stored =
+            call("eth_getStorageAt", Json::array({reader.to_hex(), eth::to_quantity(k), "latest"}));
+        EXPECT_EQ(*Hash32::from_hex(stored.get<std::string>()), header(at - k).hash());
+    }
+    ReexecuteOptions opts;
+    opts.rules = cancun_rules();
+    Hash32 trusted = header(first - 1).hash();
+    for (uint64_t n = first; n <= head(); ++n) {
+        SCOPED_TRACE("block " + std::to_string(n));
+        auto check = reexecute_block(node(), n, trusted, opts);
+        ASSERT_TRUE(check.ok()) << check.error().message;
+        EXPECT_TRUE(check->matches()) << joined(check->mismatches);
+        EXPECT_EQ(check->block_hash, header(n).hash());
+        trusted = check->block_hash;
     }
 }
 
