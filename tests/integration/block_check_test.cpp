@@ -959,13 +959,77 @@ TEST_F(BlockCheckTest, ExecutionWitnessFromTheNodeIsCheckedLikeAnyOther) {
         EXPECT_EQ(c.error().code, kUnverifiable) << c.error().message;
     }
 
-    // An answer that is not JSON at all: an endpoint failure, kept as such (retry later).
+    // An answer that is not JSON at all: an endpoint failure, kept as such (retry later,
+    // or on another endpoint), not a judgement on the block.
     garbage_body = true;
     auto c = reexecute_block(*through_proxy, n, parent, opts);
     ASSERT_FALSE(c.ok()) << "a verdict from a garbage answer";
-    EXPECT_NE(c.error().code, kBlockInvalid) << c.error().message;
-    std::printf("[ garbage  ] a non-JSON debug_executionWitness answer: code %d, %s\n",
-                c.error().code, c.error().message.c_str());
+    EXPECT_EQ(c.error().code, rpc::kMalformed) << c.error().message;
+}
+
+// A node whose header lies about the state root, its block hash recomputed to match (so
+// the block passes its own hash check), with an honest witness: Vigil reports exactly that
+// field, and its block hash is the honest chain's, not the lying node's.
+TEST_F(BlockCheckTest, ALyingHeaderIsReportedAndTheHonestHashKept) {
+    start(kCancunChainId, "cancun");
+    mine();
+    const Address store = deploy(key0_, eth::TxType::kDynamicFee, kMultiStoreRuntime);
+    EXPECT_TRUE(succeeded(
+        send(key1_, eth::TxType::kLegacy, store, pairs_calldata({{5, 6}, {7, 8}}), 200'000)));
+    const uint64_t n = head();
+    const evm::ChainRules rules = cancun_rules();
+    const Json served = witness_json(prestate_witness(n, rules));
+    const std::string forged_root = eth::keccak256(eth::view(std::string("forged"))).to_hex();
+    std::atomic<bool> drop_proofs{false};
+
+    auto proxy = testing::FaultProxy::start(anvil_->rpc_url());
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    (*proxy)->set_policy([&](const Json& request) {
+        const Json& first = request.is_array() && !request.empty() ? request[0] : request;
+        const std::string method = first.is_object() ? first.value("method", "") : "";
+        if (drop_proofs && method == "eth_getProof")
+            return testing::Fault::of(testing::Fault::Kind::drop);
+        testing::Fault f = testing::Fault::of(testing::Fault::Kind::rewrite);
+        if (method == "debug_executionWitness") {
+            f.rewrite = [&](Json& answer) {
+                answer.erase("error");
+                answer["result"] = served;
+            };
+            return f;
+        }
+        if (method == "eth_getBlockByNumber" && !drop_proofs &&
+            first["params"][0] == eth::to_quantity(n)) {
+            f.rewrite = [&](Json& answer) {
+                Json& b = answer["result"];
+                b["stateRoot"] = forged_root;
+                b["hash"] = rpc::parse_header(b)->hash().to_hex();
+                for (Json& tx : b["transactions"])
+                    if (tx.is_object()) tx["blockHash"] = b["hash"];
+            };
+            return f;
+        }
+        return testing::Fault::pass_through();
+    });
+    auto liar = make_client((*proxy)->url(), "lying-node", 1);
+    ASSERT_TRUE(liar->connect().ok());
+    ReexecuteOptions opts;
+    opts.rules = rules;
+    auto c = reexecute_block(*liar, n, header(n - 1).hash(), opts);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->mismatches, std::vector<std::string>{"stateRoot"});
+    EXPECT_EQ(c->node_header.state_root.to_hex(), forged_root);
+    EXPECT_EQ(c->header.state_root, header(n).state_root);
+    EXPECT_EQ(c->block_hash, header(n).hash());
+    EXPECT_NE(c->block_hash, c->node_header.hash());
+
+    // A node that drops the connection while the prestate witness is fetched: a transport
+    // failure, kept as such (retry later), never a judgement.
+    drop_proofs = true;
+    opts.witness = WitnessMethod::prestate;
+    c = reexecute_block(*liar, n, header(n - 1).hash(), opts);
+    ASSERT_FALSE(c.ok());
+    EXPECT_TRUE(c.error().code == rpc::kTransport || c.error().code == rpc::kNoEndpoint)
+        << c.error().code << ": " << c.error().message;
 }
 
 }  // namespace
