@@ -108,7 +108,6 @@ namespace {
 
 // check_block, also noting the oldest ancestor whose hash BLOCKHASH asked for and the
 // witness does not prove.
-
 Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
                                                 const evm::Witness& witness,
                                                 const eth::Hash32& trusted_parent,
