@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/opstack.h"
+#include "chains/rpc/proof_json.h"
 #include "verifier/evm/op_fees.h"
 #include "verifier/evm/precompiles.h"
 #include "verifier/evm/witness_state.h"
@@ -34,6 +36,25 @@ eth::Hash32 slot_key(uint64_t slot) { return eth::Hash32(eth::U256(slot).to_be_w
 // EIP-4788: the ring buffer's length (HISTORY_BUFFER_LENGTH).
 constexpr uint64_t kBeaconRootsBufferLength = 8191;
 
+// Appends the message passer's account proof at the parent block (named by hash) to
+// `witness`. The output root needs the passer's storage root after every block, also
+// after one that never touches it, and a node's execution witness covers only what the
+// block touched. Like every witness node, it is used only where a trusted hash names it.
+Status add_message_passer_proof(rpc::RpcClient& node, const eth::Hash32& parent,
+                                evm::Witness& witness) {
+    const eth::Address passer = eth::opstack::message_passer_address();
+    const std::string where = "eth_getProof of the message passer at block " + parent.to_hex();
+    VIGIL_TRY(
+        rpc::Json json,
+        node.call("eth_getProof", rpc::Json::array({passer.to_hex(), rpc::Json::array(),
+                                                    rpc::Json{{"blockHash", parent.to_hex()}}})));
+    auto proof = rpc::parse_account_proof(json);
+    if (!proof) return fail(where + ": " + proof.error().message, proof.error().code);
+    witness.state_nodes.insert(witness.state_nodes.end(), proof->account_proof.begin(),
+                               proof->account_proof.end());
+    return {};
+}
+
 }  // namespace
 
 Result<WitnessMethod> parse_witness_method(std::string_view text) {
@@ -60,8 +81,6 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
                                                                 const evm::ChainRules& rules) {
     std::map<eth::Address, std::set<eth::Hash32>> out;
     out[header.beneficiary];
-    // Its storage root is part of the output root, whether or not the block touches it.
-    out[eth::opstack::message_passer_address()];
     // Every precompile Vigil knows, whether or not this block's rules enable it: an extra
     // proof of absence costs little, a missing one makes the block unverifiable.
     evm::PrecompileSet all;
@@ -80,12 +99,22 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
         out[evm::op::kBaseFeeVault];
         out[evm::op::kL1FeeVault];
     }
+    // Not read by the block, but its storage root is part of the output root (also on a
+    // chain under Ethereum rules that carries the OP Stack's bridge, like the devnet's).
+    out[eth::opstack::message_passer_address()];
     return out;
 }
 
-Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
-                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules,
-                               const eth::BlockHeader* parent_header) {
+namespace {
+
+// check_block, also noting the oldest ancestor whose hash BLOCKHASH asked for and the
+// witness does not prove.
+Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
+                                                const evm::Witness& witness,
+                                                const eth::Hash32& trusted_parent,
+                                                const evm::ChainRules& rules,
+                                                const eth::BlockHeader* parent_header,
+                                                std::optional<uint64_t>* missing_ancestor) {
     const auto start = Clock::now();
     const eth::BlockHeader& node_header = block.header;
     const std::string where = "L2 block " + std::to_string(node_header.number) + ": ";
@@ -121,8 +150,8 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     if (parent->number + 1 != node_header.number)
         return fail(where + "the trusted parent is block " + std::to_string(parent->number),
                     kUnverifiable);
-    // BLOCKHASH: the parent's hash, then the ancestors the witness chains from it (none is
-    // fine: a block that reads one it lacks is unverifiable, never given a zero).
+    // BLOCKHASH: the parent's hash, then the ancestors the witness chains from it (a block
+    // that reads one it lacks is reported through missing_ancestor, never given a zero).
     std::map<uint64_t, eth::Hash32> hashes;
     if (parent->number > 0) {
         auto older = evm::block_hashes(witness, parent->parent_hash);
@@ -151,10 +180,12 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     in.prev_randao = node_header.mix_hash;
     in.parent_beacon_block_root = node_header.parent_beacon_block_root;
     in.excess_blob_gas = node_header.excess_blob_gas.value_or(0);
-    in.block_hash = [&hashes](uint64_t n) -> std::optional<eth::Hash32> {
+    in.block_hash = [&hashes, missing_ancestor](uint64_t n) -> std::optional<eth::Hash32> {
         auto it = hashes.find(n);
-        if (it == hashes.end()) return std::nullopt;
-        return it->second;
+        if (it != hashes.end()) return it->second;
+        if (missing_ancestor && (!*missing_ancestor || n < **missing_ancestor))
+            *missing_ancestor = n;
+        return std::nullopt;
     };
     in.transactions.reserve(block.transactions.size());
     for (const rpc::RpcTransaction& t : block.transactions) in.transactions.push_back(t.tx);
@@ -171,8 +202,12 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     }
     auto state_root = state.apply(outcome->diff);
     if (!state_root) return fail(where + state_root.error().message, kUnverifiable);
+    // The output root needs the message passer's storage root: every witness source
+    // proves its account (untraced_accounts, add_message_passer_proof), so a witness that
+    // lacks it failed its checks.
     auto passer_root = state.storage_root(eth::opstack::message_passer_address());
     if (!passer_root) return fail(where + passer_root.error().message, kUnverifiable);
+    check.message_passer_storage_root = *passer_root;
 
     check.header = node_header;
     check.header.state_root = *state_root;
@@ -192,11 +227,19 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
     if (node_header.blob_gas_used != check.header.blob_gas_used)
         check.mismatches.push_back("blobGasUsed");
     check.block_hash = check.header.hash();
-    check.message_passer_storage_root = *passer_root;
     check.output_root = eth::opstack::output_root_v0(
         check.header.state_root, check.message_passer_storage_root, check.block_hash);
     check.execute_ms = ms_since(start);
     return check;
+}
+
+}  // namespace
+
+Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& witness,
+                               const eth::Hash32& trusted_parent, const evm::ChainRules& rules,
+                               const eth::BlockHeader* parent_header) {
+    return check_block_noting_ancestors(block, witness, trusted_parent, rules, parent_header,
+                                        nullptr);
 }
 
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
@@ -232,6 +275,8 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
             witness = std::move(w).value();
             method = "execution_witness";
             fetched = true;
+            Status s = add_message_passer_proof(node, trusted_parent, witness);
+            if (!s) return fail(where + s.error().message, classify(s.error().code));
         } else if (options.witness == WitnessMethod::execution_witness ||
                    w.error().code != rpc::kRpcError) {
             // Only a node that refuses the method falls back; a transport error is returned.
@@ -248,12 +293,33 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         witness = std::move(w).value();
         method = "prestate";
     }
-    const double fetch_ms = ms_since(start);
-    VIGIL_TRY(BlockCheck check,
-              check_block(*block, witness, trusted_parent, options.rules, parent_header));
-    check.witness_method = method;
-    check.fetch_ms = fetch_ms;
-    return check;
+    double fetch_ms = ms_since(start);
+    // The prestate tracer does not say which ancestors BLOCKHASH reads (and a node's
+    // witness might lack one): when execution asks for an ancestor the witness does not
+    // prove, the headers down to it are fetched (checked by the parent-hash chain from the
+    // trusted parent) and the block is executed again. Each round reaches deeper, and
+    // BLOCKHASH no further than 256 blocks back.
+    std::optional<uint64_t> fetched_down_to;
+    for (;;) {
+        std::optional<uint64_t> missing;
+        auto check = check_block_noting_ancestors(*block, witness, trusted_parent, options.rules,
+                                                  parent_header, &missing);
+        if (check) {
+            check->witness_method = method;
+            check->fetch_ms = fetch_ms;
+            return check;
+        }
+        // Nothing new to fetch (no ancestor asked for, or none older than those fetched).
+        if (!missing || (fetched_down_to && *missing >= *fetched_down_to)) return check.error();
+        const auto refetch = Clock::now();
+        auto headers = fetch_header_chain(node, trusted_parent, number - *missing);
+        if (!headers)
+            return fail(where + "ancestor headers for BLOCKHASH: " + headers.error().message,
+                        classify(headers.error().code));
+        witness.headers = std::move(headers).value();
+        fetched_down_to = *missing;
+        fetch_ms += ms_since(refetch);
+    }
 }
 
 }  // namespace vigil::verifier

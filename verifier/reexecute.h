@@ -69,8 +69,11 @@ struct BlockCheck {
     eth::BlockHeader header;        // the same with Vigil's computed execution fields
     eth::Hash32 block_hash;         // header.hash(): the trusted parent of the next block
     eth::Hash32 parent_state_root;  // from the trusted parent header
+    // The L2ToL1MessagePasser's storage root after the block (the empty trie's when it has
+    // no account) and output_root_v0 of the computed values; under any rules, since a
+    // chain under Ethereum rules may carry the OP Stack bridge (the devnet does).
     eth::Hash32 message_passer_storage_root;
-    eth::Hash32 output_root;  // output_root_v0 of the computed values
+    eth::Hash32 output_root;
     size_t transactions = 0;
     size_t witness_nodes = 0;
     size_t witness_codes = 0;
@@ -96,7 +99,12 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
 
 // Fetches block `number` with its transactions and its witness from `node`, then
 // check_block. The node's block must have `trusted_parent` as its parent (else
-// kUnverifiable: the node follows another chain, or reorganised).
+// kUnverifiable: the node follows another chain, or reorganised). A node's
+// debug_executionWitness is completed with the message passer's account proof at the
+// parent (eth_getProof), which the output root needs even when the block does not touch it.
+// When execution reads BLOCKHASH of an ancestor the witness does not prove (the prestate
+// path holds the parent's header only), the headers down to it are fetched, each checked
+// by the parent-hash chain from `trusted_parent`, and the block is executed again.
 // With `parent_header` (hashing to `trusted_parent`) the node is not asked for it: a node
 // that lies about the parent's header cannot stop the chain of re-execution there.
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,

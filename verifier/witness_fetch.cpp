@@ -354,16 +354,25 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
     for (auto& [hash, code] : touched.codes) w.codes.push_back(std::move(code));
 
     // The parent, then its ancestors by parentHash: each is the block its child names.
-    eth::Hash32 next = parent;
-    for (uint64_t i = 0; i <= options.ancestors; ++i) {
-        if (options.parent_header_known && options.ancestors == 0) break;
-        auto ancestor = fetch_header(node, next);
-        if (!ancestor) return fail(where + ancestor.error().message, ancestor.error().code);
-        w.headers.push_back(ancestor->encode());
-        if (ancestor->number == 0) break;
-        next = ancestor->parent_hash;
+    if (!options.parent_header_known || options.ancestors > 0) {
+        auto headers = fetch_header_chain(node, parent, options.ancestors + 1);
+        if (!headers) return fail(where + headers.error().message, headers.error().code);
+        w.headers = std::move(headers).value();
     }
     return w;
+}
+
+Result<std::vector<eth::Bytes>> fetch_header_chain(rpc::RpcClient& node, const eth::Hash32& hash,
+                                                   uint64_t count) {
+    std::vector<eth::Bytes> out;
+    eth::Hash32 next = hash;
+    for (uint64_t i = 0; i < count; ++i) {
+        VIGIL_TRY(eth::BlockHeader header, fetch_header(node, next));
+        out.push_back(header.encode());
+        if (header.number == 0) break;
+        next = header.parent_hash;
+    }
+    return out;
 }
 
 }  // namespace vigil::verifier

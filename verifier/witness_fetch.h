@@ -23,7 +23,8 @@
 //
 // Headers: the parent's header always (fetched as JSON and checked against its hash);
 // the prestate tracer does not say which ancestors BLOCKHASH reads, so further ancestors
-// are fetched only when asked (PrestateWitnessOptions::ancestors).
+// are fetched only when asked (PrestateWitnessOptions::ancestors; reexecute_block asks
+// fetch_header_chain for them when execution reads one).
 //
 // Thread-safety: as the RpcClient passed in (one owner thread).
 #pragma once
@@ -69,6 +70,12 @@ struct PrestateWitnessOptions {
 // checked against their hashes. witness.headers[0] is the parent's, then its ancestors.
 Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Hash32& block,
                                             const PrestateWitnessOptions& options = {});
+
+// The RLP headers of the block whose hash is `hash` and of its ancestors, `count` in all
+// (fewer when the genesis is reached), walking back by parentHash; each is checked against
+// the hash that names it. For BLOCKHASH reads a witness lacks (they reach 256 back).
+Result<std::vector<eth::Bytes>> fetch_header_chain(rpc::RpcClient& node, const eth::Hash32& hash,
+                                                   uint64_t count);
 
 // The prestateTracer results of every transaction of the block whose hash is `block`, in
 // order (`diff_mode`: {pre, post} per transaction). Uses debug_traceBlockByHash, falling
