@@ -33,6 +33,14 @@ int classify(int code) {
 
 eth::Hash32 slot_key(uint64_t slot) { return eth::Hash32(eth::U256(slot).to_be_word()); }
 
+// OP Stack Isthmus: withdrawalsRoot holds the message passer's storage root, and
+// requestsHash is sha256 of no requests (OP specs isthmus/exec-engine.md).
+bool isthmus_header(const evm::ChainRules& rules, uint64_t timestamp) {
+    return rules.op_stack && rules.op_stack->isthmus && *rules.op_stack->isthmus <= timestamp;
+}
+const eth::Hash32 kEmptyRequestsHash =
+    *eth::Hash32::from_hex("0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
 // EIP-4788: the ring buffer's length (HISTORY_BUFFER_LENGTH).
 constexpr uint64_t kBeaconRootsBufferLength = 8191;
 
@@ -226,6 +234,14 @@ Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
     if (node_header.gas_used != check.header.gas_used) check.mismatches.push_back("gasUsed");
     if (node_header.blob_gas_used != check.header.blob_gas_used)
         check.mismatches.push_back("blobGasUsed");
+    if (isthmus_header(rules, node_header.timestamp)) {
+        check.header.withdrawals_root = check.message_passer_storage_root;
+        check.header.requests_hash = kEmptyRequestsHash;
+        if (node_header.withdrawals_root != check.header.withdrawals_root)
+            check.mismatches.push_back("withdrawalsRoot");
+        if (node_header.requests_hash != check.header.requests_hash)
+            check.mismatches.push_back("requestsHash");
+    }
     check.block_hash = check.header.hash();
     check.output_root = eth::opstack::output_root_v0(
         check.header.state_root, check.message_passer_storage_root, check.block_hash);
@@ -253,7 +269,13 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
     if (json.is_null()) return fail(where + "the L2 node does not have it", kNotYet);
     rpc::RpcTxOptions tx_options;
     tx_options.check_sender = false;  // execute_block recovers every sender itself
-    auto block = rpc::parse_verified_block(json, tx_options);
+    auto block = rpc::parse_block(json, tx_options);
+    if (block) {
+        rpc::BlockCheckOptions checks;
+        checks.withdrawals_root_is_message_passer =
+            isthmus_header(options.rules, block->header.timestamp);
+        if (Status s = rpc::verify_block(*block, checks); !s) block = s.error();
+    }
     if (!block)
         return fail(where + "the L2 node's block fails its checks: " + block.error().message,
                     kUnverifiable);

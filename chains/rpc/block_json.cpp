@@ -107,12 +107,21 @@ Status check_transactions_root(const eth::BlockHeader& header, std::span<const B
 }
 
 Status check_withdrawals(const eth::BlockHeader& header,
-                         const std::optional<std::vector<eth::Withdrawal>>& withdrawals) {
+                         const std::optional<std::vector<eth::Withdrawal>>& withdrawals,
+                         bool root_is_message_passer) {
     if (header.withdrawals_root.has_value() != withdrawals.has_value())
         return fail(header.withdrawals_root ? "withdrawalsRoot without a withdrawals list"
                                             : "a withdrawals list without withdrawalsRoot",
                     kBlockWithdrawalsRoot);
     if (!withdrawals) return {};
+    if (root_is_message_passer) {
+        // The root commits to state, not to the list, which must be empty.
+        if (!withdrawals->empty())
+            return fail("an OP Stack Isthmus block with " + std::to_string(withdrawals->size()) +
+                            " withdrawals",
+                        kBlockWithdrawalsRoot);
+        return {};
+    }
     const Hash32 root = eth::withdrawals_root(*withdrawals);
     if (root != *header.withdrawals_root)
         return fail("the " + std::to_string(withdrawals->size()) + " withdrawals give root " +
@@ -294,7 +303,7 @@ Result<RpcBlock> parse_block(const Json& block, const RpcTxOptions& options) {
     return out;
 }
 
-Status verify_block(const RpcBlock& block) {
+Status verify_block(const RpcBlock& block, const BlockCheckOptions& options) {
     const std::string where = "block " + block.hash.to_hex() + ": ";
     const Hash32 computed = block.header.hash();
     if (computed != block.hash)
@@ -307,7 +316,9 @@ Status verify_block(const RpcBlock& block) {
         if (auto st = check_transactions_root(block.header, raws); !st)
             return with_code(st.error(), st.error().code, where);
     }
-    if (auto st = check_withdrawals(block.header, block.withdrawals); !st)
+    if (auto st = check_withdrawals(block.header, block.withdrawals,
+                                    options.withdrawals_root_is_message_passer);
+        !st)
         return with_code(st.error(), st.error().code, where);
     if (block.uncle_hashes.empty() && block.header.ommers_hash != empty_ommers_hash())
         return fail(where + "no uncles, but sha3Uncles is " + block.header.ommers_hash.to_hex(),
@@ -328,9 +339,10 @@ Status verify_block(const RpcBlock& block) {
     return {};
 }
 
-Result<RpcBlock> parse_verified_block(const Json& block, const RpcTxOptions& options) {
+Result<RpcBlock> parse_verified_block(const Json& block, const RpcTxOptions& options,
+                                      const BlockCheckOptions& checks) {
     VIGIL_TRY(RpcBlock b, parse_block(block, options));
-    VIGIL_CHECK(verify_block(b));
+    VIGIL_CHECK(verify_block(b, checks));
     return b;
 }
 
@@ -448,7 +460,7 @@ Result<RawBlock> decode_raw_block(BytesView raw, eth::DecodeOptions options) {
         return fail(where + "the uncles hash to " + ommers_hash.to_hex() + ", not sha3Uncles " +
                         out.header.ommers_hash.to_hex(),
                     kBlockOmmersHash);
-    if (auto st = check_withdrawals(out.header, out.withdrawals); !st)
+    if (auto st = check_withdrawals(out.header, out.withdrawals, false); !st)
         return with_code(st.error(), st.error().code, where);
     return out;
 }

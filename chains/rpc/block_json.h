@@ -66,10 +66,17 @@ Result<RpcBlock> parse_block(const Json& block, const RpcTxOptions& options = {}
 // non-empty uncle list); each transaction object names this block, its number and its own
 // index when it names any (kBlockTransactionContext). A block listing only transaction hashes
 // cannot be checked against transactionsRoot: use full objects for that.
-Status verify_block(const RpcBlock& block);
+struct BlockCheckOptions {
+    // OP Stack from Isthmus: withdrawalsRoot is the L2ToL1MessagePasser's storage root
+    // (OP specs isthmus/exec-engine.md), not the root of the (empty) withdrawals list. The
+    // list must be empty; the root is checked by whoever knows the state (re-execution).
+    bool withdrawals_root_is_message_passer = false;
+};
+Status verify_block(const RpcBlock& block, const BlockCheckOptions& options = {});
 
 // parse_block then verify_block.
-Result<RpcBlock> parse_verified_block(const Json& block, const RpcTxOptions& options = {});
+Result<RpcBlock> parse_verified_block(const Json& block, const RpcTxOptions& options = {},
+                                      const BlockCheckOptions& checks = {});
 
 // A block as consensus encodes it (devp2p, debug_getRawBlock):
 // rlp([header, [transactions…], [uncle headers…], [withdrawals…]?]), where a legacy

@@ -314,6 +314,43 @@ TEST(BlocksVectors, ExecutionApisBlocksVerify) {
               << " full legacy transactions re-encoded to transactionsRoot\n";
 }
 
+// OP Stack Isthmus: withdrawalsRoot is the message passer's storage root, so it commits to
+// no withdrawals list. Built from a real block of the execution-apis vectors: its list
+// emptied, withdrawalsRoot set to another root and the hash recomputed.
+TEST(BlocksVectors, IsthmusWithdrawalsRootIsNotTheListsRoot) {
+    VIGIL_VECTOR_PATH(dir, kApis + "eth_getBlockByNumber");
+    std::optional<json> source;
+    for (const auto& [x, result] : found_results("eth_getBlockByNumber").found)
+        if (result.contains("withdrawalsRoot")) source = result;
+    ASSERT_TRUE(source) << "no post-Shanghai block in the vectors";
+    json b = *source;
+    b["withdrawals"] = json::array();
+    b["withdrawalsRoot"] = "0x" + std::string(64, '7');  // a storage root, say
+    for (json& tx : b["transactions"])
+        if (tx.is_object()) tx.erase("blockHash");  // they name the original block
+    auto header = rpc::parse_header(b);
+    ASSERT_TRUE(header.ok()) << header.error().message;
+    b["hash"] = header->hash().to_hex();
+
+    auto plain = parse_verified_block(b);
+    ASSERT_FALSE(plain.ok());
+    EXPECT_EQ(plain.error().code, kBlockWithdrawalsRoot);
+    BlockCheckOptions isthmus;
+    isthmus.withdrawals_root_is_message_passer = true;
+    auto ok = parse_verified_block(b, {}, isthmus);
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_TRUE(ok->withdrawals->empty());
+
+    // Withdrawals in such a block are an error.
+    json with = b;
+    with["withdrawals"] = (*source)["withdrawals"];
+    if (!with["withdrawals"].empty()) {
+        auto bad = parse_verified_block(with, {}, isthmus);
+        ASSERT_FALSE(bad.ok());
+        EXPECT_EQ(bad.error().code, kBlockWithdrawalsRoot);
+    }
+}
+
 // --- execution-apis: transactions --------------------------------------------------------
 
 TEST(BlocksVectors, ExecutionApisTransactionsByHash) {
