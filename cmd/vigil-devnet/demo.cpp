@@ -18,10 +18,12 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "chains/eth/abi.h"
+#include "chains/rpc/http_client.h"
 #include "tests/support/devnet.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -44,6 +46,7 @@ using testing::metric_sum;
 struct Progress {
     double proved = 0, finalized = 0, failed = 0;
     double valid = 0, invalid = 0;
+    double reexecuted = 0, reexecuted_tip = 0, reexec_stuck = 0, reexec_mismatches = 0;
     std::string heads;
 };
 
@@ -56,6 +59,10 @@ Progress read_progress(uint16_t port) {
     p.failed = metric_sum(page, "vigil_relayer_messages", "state=\"failed\"");
     p.valid = metric_sum(page, "vigil_verifier_verdicts", "verdict=\"valid\"");
     p.invalid = metric_sum(page, "vigil_verifier_verdicts", "verdict=\"invalid\"");
+    p.reexecuted = metric_sum(page, "vigil_reexec_blocks_total");
+    p.reexecuted_tip = metric_sum(page, "vigil_reexec_tip_l2_block");
+    p.reexec_stuck = metric_sum(page, "vigil_reexec_stuck");
+    p.reexec_mismatches = metric_sum(page, "vigil_reexec_node_mismatches_total");
     for (const char* chain : {"l1", "op-a", "op-b"}) {
         const double h =
             metric_sum(page, "vigil_chain_head_block", "chain=\"" + std::string(chain) + "\"");
@@ -110,8 +117,26 @@ int run(const Options& o) {
     const uint16_t metrics_port = testing::free_tcp_port();
     const auto config = o.dir / "vigil.yaml";
     std::ofstream(o.dir / "devnet.json") << info.to_json();
+    // op-a is judged by re-executing its blocks with Vigil's own EVM (mode: reexecute),
+    // trusting from its current head (the devnet's setup is behind it); op-b by recomputing
+    // output roots from its node's proved data.
+    std::map<std::string, std::pair<uint64_t, eth::Hash32>> reexecute;
+    {
+        auto head = client.block_number("op-a");
+        auto block =
+            head ? client.rpc("op-a")->call("eth_getBlockByNumber",
+                                            rpc::Json::array({eth::to_quantity(*head), false}))
+                 : Result<rpc::Json>(head.error());
+        auto hash = block ? eth::Hash32::from_hex(block->value("hash", ""))
+                          : Result<eth::Hash32>(block.error());
+        if (!hash) {
+            std::cerr << "vigil-devnet demo: op-a head: " << hash.error().message << "\n";
+            return 1;
+        }
+        reexecute["op-a"] = {*head, *hash};
+    }
     std::ofstream(config) << info.vigil_yaml("store", "127.0.0.1:" + std::to_string(metrics_port),
-                                             2);
+                                             2, "", reexecute);
     const std::map<std::string, std::string> env = info.signer_env();
 
     say("starting `vigil run` (verifier + relayer); its JSON log: " +
@@ -200,7 +225,9 @@ int run(const Options& o) {
                  << " proved, " << p.finalized << " finalized"
                  << (p.failed > 0 ? ", " + std::to_string(static_cast<int>(p.failed)) + " FAILED"
                                   : "")
-                 << " | proposals " << p.valid << " valid, " << p.invalid << " invalid caught";
+                 << " | proposals " << p.valid << " valid, " << p.invalid << " invalid caught"
+                 << " | op-a re-executed to #" << static_cast<uint64_t>(p.reexecuted_tip)
+                 << (p.reexec_stuck > 0 ? " (STUCK: see vigil.log)" : "");
             say(line.str());
             all_done = t >= traffic_until && sent > 0 && p.finalized >= static_cast<double>(sent) &&
                        invalid && p.invalid >= 1;
@@ -235,6 +262,11 @@ int run(const Options& o) {
               << "  chains followed:        l1, op-a, op-b (" << last.heads << ")\n"
               << "  withdrawals:            " << sent << " sent on L2, " << last.proved
               << " proved on L1 against valid games, " << last.finalized << " finalized\n"
+              << "  op-a re-executed:       " << static_cast<uint64_t>(last.reexecuted)
+              << " blocks with Vigil's own EVM, up to #"
+              << static_cast<uint64_t>(last.reexecuted_tip) << ", "
+              << static_cast<uint64_t>(last.reexec_mismatches) << " node header mismatches"
+              << (last.reexec_stuck > 0 ? ", STUCK (see vigil.log)" : "") << "\n"
               << "  proposals judged:       " << last.valid << " valid, " << last.invalid
               << " invalid (" << valid_proposals << " valid and " << (invalid ? 1 : 0)
               << " invalid proposed)\n"
@@ -250,7 +282,8 @@ int run(const Options& o) {
     (*net)->stop();
     const bool clean_stop = code && *code == 0;
     if (g_interrupted) return clean_stop ? 0 : 1;
-    const bool ok = clean_stop && all_done && challenged;
+    const bool reexecuted = last.reexecuted > 0 && last.reexec_stuck == 0;
+    const bool ok = clean_stop && all_done && challenged && reexecuted;
     if (!ok)
         std::cout << "  result:                 INCOMPLETE (see vigil.log; a longer DEMO_SECONDS "
                      "gives the games time to resolve)\n";

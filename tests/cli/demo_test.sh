@@ -20,6 +20,9 @@ grep -q 'result: *every withdrawal finalized, the invalid root challenged' "$tmp
   bad "no successful summary"
 grep -q 'invalid root: *caught and challenged on L1' "$tmp/full.out" && ok || bad "invalid root not challenged"
 grep -q 'vigil exit status: *0' "$tmp/full.out" && ok || bad "vigil did not stop cleanly"
+# op-a was judged by re-execution: blocks re-executed, none stuck, the node never differed.
+grep -Eq 'op-a re-executed: +[1-9][0-9]* blocks .*, 0 node header mismatches$' "$tmp/full.out" && ok ||
+  bad "op-a was not re-executed cleanly"
 # Live progress was shown while it ran.
 [[ $(grep -c '| withdrawals .* sent, .* proved, .* finalized | proposals' "$tmp/full.out") -ge 5 ]] && ok ||
   bad "no live progress lines"

@@ -274,8 +274,10 @@ std::string signer_key_env(std::string_view role) {
     return env + "_KEY";
 }
 
-std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::string& metrics_listen,
-                                   uint64_t confirmations, const std::string& webhook_url) const {
+std::string DevnetInfo::vigil_yaml(
+    const std::string& store_path, const std::string& metrics_listen, uint64_t confirmations,
+    const std::string& webhook_url,
+    const std::map<std::string, std::pair<uint64_t, eth::Hash32>>& reexecute) const {
     std::ostringstream y;
     y << "# Vigil config for the local devnet (written by vigil-devnet; see devnet.json).\n"
       << "# Signer keys come from the environment: export them from devnet.json's \"keys\".\n"
@@ -305,6 +307,12 @@ std::string DevnetInfo::vigil_yaml(const std::string& store_path, const std::str
           << "      challenge: true\n"
           << "      signer: challenger\n";
         if (!webhook_url.empty()) y << "      webhook_url: " << yaml_quote(webhook_url) << "\n";
+        if (auto it = reexecute.find(l2.name); it != reexecute.end())
+            y << "      mode: reexecute\n"
+              << "      reexecute:\n"
+              << "        rules: ethereum\n"
+              << "        anchor: {l2_block: " << it->second.first
+              << ", block_hash: " << yaml_quote(it->second.second.to_hex()) << "}\n";
     }
     y << "relayer:\n  routes:\n";
     for (const auto& l2 : l2s)

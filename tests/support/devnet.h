@@ -83,9 +83,13 @@ struct DevnetInfo {
     // its key from VIGIL_<ROLE>_KEY; the verifier watches every L2's factory and
     // challenges invalid games with the challenger key (alarms to `webhook_url` if set);
     // the relayer has a route per L2 (gated by that L2's rollup) sending with the relayer key.
-    std::string vigil_yaml(const std::string& store_path = "store",
-                           const std::string& metrics_listen = "127.0.0.1:9100",
-                           uint64_t confirmations = 2, const std::string& webhook_url = "") const;
+    // Rollups named in `reexecute` get `mode: reexecute` (Ethereum rules, as the devnet's
+    // Anvil L2s run) trusting from the given L2 block and hash.
+    std::string vigil_yaml(
+        const std::string& store_path = "store",
+        const std::string& metrics_listen = "127.0.0.1:9100", uint64_t confirmations = 2,
+        const std::string& webhook_url = "",
+        const std::map<std::string, std::pair<uint64_t, eth::Hash32>>& reexecute = {}) const;
 
     // The environment the generated vigil.yaml's dev signers read their keys from
     // (VIGIL_RELAYER_KEY, VIGIL_CHALLENGER_KEY, VIGIL_PROPOSER_KEY).
