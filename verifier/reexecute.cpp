@@ -117,12 +117,11 @@ namespace {
 
 // check_block, also noting the oldest ancestor whose hash BLOCKHASH asked for and the
 // witness does not prove.
-Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
-                                                const evm::Witness& witness,
-                                                const eth::Hash32& trusted_parent,
-                                                const evm::ChainRules& rules,
-                                                const eth::BlockHeader* parent_header,
-                                                std::optional<uint64_t>* missing_ancestor) {
+Result<BlockCheck> check_block_noting_ancestors(
+    const rpc::RpcBlock& block, const evm::Witness& witness, const eth::Hash32& trusted_parent,
+    const evm::ChainRules& rules, const eth::BlockHeader* parent_header,
+    std::optional<uint64_t>* missing_ancestor,
+    std::map<eth::Address, std::set<eth::Hash32>>* deleted) {
     const auto start = Clock::now();
     const eth::BlockHeader& node_header = block.header;
     const std::string where = "L2 block " + std::to_string(node_header.number) + ": ";
@@ -208,6 +207,14 @@ Result<BlockCheck> check_block_noting_ancestors(const rpc::RpcBlock& block,
                         kBlockInvalid);
         return fail(where + "cannot be re-executed: " + outcome.error().message, kUnverifiable);
     }
+    if (deleted) {
+        // What the block deletes: a deletion may merge a sibling the witness lacks.
+        for (const evm::AccountUpdate& u : outcome->diff.accounts) {
+            if (u.deleted) (*deleted)[u.address];
+            for (const auto& [slot, value] : u.storage)
+                if (value.is_zero()) (*deleted)[u.address].insert(eth::Hash32(slot.to_be_word()));
+        }
+    }
     auto state_root = state.apply(outcome->diff);
     if (!state_root) return fail(where + state_root.error().message, kUnverifiable);
     // The output root needs the message passer's storage root: every witness source
@@ -255,7 +262,7 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
                                const eth::Hash32& trusted_parent, const evm::ChainRules& rules,
                                const eth::BlockHeader* parent_header) {
     return check_block_noting_ancestors(block, witness, trusted_parent, rules, parent_header,
-                                        nullptr);
+                                        nullptr, nullptr);
 }
 
 Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
@@ -310,6 +317,7 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         po.proofs_per_batch = options.proofs_per_batch;
         po.extra = untraced_accounts(block->header, options.rules);
         po.parent_header_known = parent_header != nullptr;
+        po.deletions = false;  // asked for below, only if a deletion needs a sibling
         auto w = fetch_prestate_witness(node, block->header.hash(), po);
         if (!w) return fail(where + w.error().message, classify(w.error().code));
         witness = std::move(w).value();
@@ -321,15 +329,32 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
     // prove, the headers down to it are fetched (checked by the parent-hash chain from the
     // trusted parent) and the block is executed again. Each round reaches deeper, and
     // BLOCKHASH no further than 256 blocks back.
+    // Likewise a deletion that merges a sibling the prestate witness lacks: the keys the
+    // block deleted (from Vigil's own execution) are proved at the block itself, their
+    // collapse candidates added, and the block executed again. A node's own witness is
+    // complete by construction and gets no such second chance.
     std::optional<uint64_t> fetched_down_to;
+    bool deletions_fetched = method != "prestate";
     for (;;) {
         std::optional<uint64_t> missing;
+        std::map<eth::Address, std::set<eth::Hash32>> deleted;
         auto check = check_block_noting_ancestors(*block, witness, trusted_parent, options.rules,
-                                                  parent_header, &missing);
+                                                  parent_header, &missing, &deleted);
         if (check) {
             check->witness_method = method;
             check->fetch_ms = fetch_ms;
             return check;
+        }
+        if (check.error().code == kUnverifiable && !deletions_fetched && !deleted.empty()) {
+            deletions_fetched = true;
+            const auto refetch = Clock::now();
+            auto candidates = fetch_deletion_candidates(node, block->header.hash(), deleted,
+                                                        options.proofs_per_batch);
+            if (!candidates)
+                return fail(where + candidates.error().message, classify(candidates.error().code));
+            for (eth::Bytes& n : *candidates) witness.state_nodes.push_back(std::move(n));
+            fetch_ms += ms_since(refetch);
+            continue;
         }
         // Nothing new to fetch (no ancestor asked for, or none older than those fetched).
         if (!missing || (fetched_down_to && *missing >= *fetched_down_to)) return check.error();

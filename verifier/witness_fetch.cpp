@@ -306,6 +306,16 @@ Result<std::vector<Json>> trace_prestate(rpc::RpcClient& node, const eth::Hash32
     return out;
 }
 
+Result<std::vector<eth::Bytes>> fetch_deletion_candidates(
+    rpc::RpcClient& node, const eth::Hash32& block,
+    const std::map<eth::Address, std::set<eth::Hash32>>& deleted, size_t proofs_per_batch) {
+    std::vector<eth::Bytes> nodes;
+    if (Status s = fetch_proofs(node, deleted, block, proofs_per_batch, true, nodes); !s)
+        return fail("deletion candidates of block " + block.to_hex() + ": " + s.error().message,
+                    s.error().code);
+    return nodes;
+}
+
 Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Hash32& block,
                                             const PrestateWitnessOptions& options) {
     const std::string where = "witness of block " + block.to_hex() + ": ";
@@ -324,13 +334,15 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
             return fail(where + s.error().message, s.error().code);
 
     std::map<eth::Address, std::set<eth::Hash32>> deleted;
-    auto diffs = trace_prestate(node, block, true);
-    if (!diffs) return fail(where + diffs.error().message, diffs.error().code);
-    for (size_t i = 0; i < diffs->size(); ++i)
-        if (Status s = collect_deletions((*diffs)[i], deleted,
-                                         "transaction " + std::to_string(i) + " diff");
-            !s)
-            return fail(where + s.error().message, s.error().code);
+    if (options.deletions) {
+        auto diffs = trace_prestate(node, block, true);
+        if (!diffs) return fail(where + diffs.error().message, diffs.error().code);
+        for (size_t i = 0; i < diffs->size(); ++i)
+            if (Status s = collect_deletions((*diffs)[i], deleted,
+                                             "transaction " + std::to_string(i) + " diff");
+                !s)
+                return fail(where + s.error().message, s.error().code);
+    }
 
     // Extra accounts the tracer did not list need their code too (it is not in a proof).
     std::vector<eth::Address> untraced;

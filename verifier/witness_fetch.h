@@ -62,6 +62,11 @@ struct PrestateWitnessOptions {
     // coinbase, the precompiles). Their codes are fetched (eth_getCode at the parent) when
     // the tracer did not list them.
     std::map<eth::Address, std::set<eth::Hash32>> extra;
+    // Find the keys the block deletes with a second (diffMode) trace and fetch their
+    // collapse candidates now. A caller that executes the block knows those keys itself
+    // and can ask for the candidates only when a deletion needs them
+    // (fetch_deletion_candidates): one trace per block instead of two.
+    bool deletions = true;
 };
 
 // The witness of the block whose hash is `block` (not the genesis), built from the
@@ -76,6 +81,13 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
 // the hash that names it. For BLOCKHASH reads a witness lacks (they reach 256 back).
 Result<std::vector<eth::Bytes>> fetch_header_chain(rpc::RpcClient& node, const eth::Hash32& hash,
                                                    uint64_t count);
+
+// The collapse candidates (see collapse_candidates) of the accounts and slots (raw keys)
+// that the block whose hash is `block` deletes: eth_getProof at the block itself, each
+// leaf or extension of those proofs turned into the pre-state siblings it may have been.
+Result<std::vector<eth::Bytes>> fetch_deletion_candidates(
+    rpc::RpcClient& node, const eth::Hash32& block,
+    const std::map<eth::Address, std::set<eth::Hash32>>& deleted, size_t proofs_per_batch = 32);
 
 // The prestateTracer results of every transaction of the block whose hash is `block`, in
 // order (`diff_mode`: {pre, post} per transaction). Uses debug_traceBlockByHash, falling

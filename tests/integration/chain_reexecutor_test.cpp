@@ -309,5 +309,28 @@ TEST_F(ChainReexecutorTest, ANodeWhoseExecutionDiffersIsCountedAndNotFollowed) {
     EXPECT_NE(s.stuck_reason.find("not the trusted block"), std::string::npos) << s.stuck_reason;
 }
 
+// A deletion that merges a sibling into its parent needs that sibling, which no proof of
+// a touched key lists: re-execution proves the deleted keys at the block itself and
+// retries with their collapse candidates. Anvil never collapses (its post-state proofs
+// keep the cleared leaf), so here the retry cannot help: the block must stop re-execution
+// with the reason, not loop and not give a root.
+TEST_F(ChainReexecutorTest, ADeletionWhoseSiblingNoProofGivesStopsThere) {
+    std::vector<std::pair<uint64_t, uint64_t>> pairs;
+    for (uint64_t i = 1; i <= 40; ++i) pairs.emplace_back(i, i * 1000 + 7);
+    write(pairs);
+    pairs.clear();
+    for (uint64_t i = 1; i <= 30; ++i) pairs.emplace_back(i, 0);
+    write(pairs);
+    const uint64_t cleared = head();
+    auto r = reexecutor(*node_);
+    ASSERT_TRUE(r->step().ok());
+    const ReexecutorStatus s = r->status();
+    EXPECT_EQ(s.tip, cleared - 1);
+    ASSERT_TRUE(s.stuck_block);
+    EXPECT_EQ(*s.stuck_block, cleared);
+    EXPECT_NE(s.stuck_reason.find("the sibling a deletion merges"), std::string::npos)
+        << s.stuck_reason;
+}
+
 }  // namespace
 }  // namespace vigil::verifier
