@@ -28,7 +28,7 @@
 //   make devnet-tools                   # once: Anvil
 //   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release   # VIGIL_BENCH is on by default
 //   cmake --build build -j2 --target reexecute_e2e_bench
-//   build/reexecute_e2e_bench [--blocks 200] [--reps 3] [--touch-message-passer]
+//   build/reexecute_e2e_bench [--blocks 200] [--reps 3] [--prefetch 4]
 //
 // Results go to stdout (a table); progress and failures to stderr.
 #include <unistd.h>
@@ -51,7 +51,11 @@
 #include "chains/rpc/block_json.h"
 #include "chains/rpc/http_client.h"
 #include "chains/rpc/json_fields.h"
+#include "core/log.h"
+#include "core/store.h"
 #include "tests/support/anvil.h"
+#include "tests/support/temp_dir.h"
+#include "verifier/chain_reexecutor.h"
 #include "verifier/evm/block.h"
 #include "verifier/evm/witness_state.h"
 #include "verifier/reexecute.h"
@@ -250,8 +254,7 @@ Address fresh_address(std::string_view kind, uint64_t n) {
 
 class Traffic {
   public:
-    Traffic(rpc::RpcClient& node, bool touch_message_passer)
-        : node_(node), touch_message_passer_(touch_message_passer) {}
+    explicit Traffic(rpc::RpcClient& node) : node_(node) {}
 
     // Dev accounts, automine off, the contracts deployed (block 1) and every sender given
     // tokens plus the storage contract's first slots (block 2).
@@ -329,12 +332,6 @@ class Traffic {
             tx["value"] = eth::to_quantity(1'000'000'000'000'000);
             pending_.push_back(std::move(tx));
         }
-        if (touch_message_passer_) {
-            Json tx = base(eth::opstack::message_passer_address(), {}, 21'000);
-            tx["gasPrice"] = eth::to_quantity(kMaxFeeWei);
-            tx["value"] = "0x1";
-            pending_.push_back(std::move(tx));
-        }
         VIGIL_CHECK(mine(number));
         return {};
     }
@@ -403,7 +400,6 @@ class Traffic {
     }
 
     rpc::RpcClient& node_;
-    bool touch_message_passer_;
     std::vector<Address> senders_;
     std::vector<uint64_t> nonces_;
     size_t next_sender_ = 0;
@@ -592,11 +588,8 @@ Result<Phases> time_phases(const std::vector<Fetched>& blocks,
 struct Options {
     uint64_t blocks = 200;
     int reps = 3;
-    // Sends 1 wei to the L2ToL1MessagePasser in every block, so that the prestate tracer
-    // lists it: works around a verifier whose check_block reads the passer's storage root
-    // under any rules while the witness proves the passer only when the block touches it
-    // (fixed on the way: untraced_accounts lists the passer, and only OP Stack reads it).
-    bool touch_message_passer = false;
+    // Blocks the follower (d) fetches ahead in parallel.
+    size_t prefetch = 4;
 };
 
 void row(const std::string& label, const Span& s, double blocks, double gas) {
@@ -631,7 +624,7 @@ int run(const Options& opt) {
     // The chain.
     std::cerr << "generating " << opt.blocks << " blocks of traffic...\n";
     const double g0 = now_seconds();
-    Traffic traffic(node, opt.touch_message_passer);
+    Traffic traffic(node);
     if (Status s = traffic.setup(); !s.ok()) {
         std::cerr << "setup: " << s.error().message << "\n";
         return 1;
@@ -681,6 +674,51 @@ int run(const Options& opt) {
         exec_ms.push_back(c.execute_ms);
     }
     const double nblocks = static_cast<double>(checks.size());
+
+    // (d) The follower as `vigil verify` runs it (mode: reexecute): ChainReexecutor from
+    // block 1 with `prefetch` blocks fetched in parallel, results committed to LevelDB.
+    std::vector<std::pair<size_t, Span>> follower;
+    for (size_t prefetch : {size_t{1}, opt.prefetch}) {
+        std::cerr << "(d) ChainReexecutor, prefetch " << prefetch << "...\n";
+        testing::TempDir dir;
+        auto store = core::Store::open(dir.path / "store");
+        if (!store) {
+            std::cerr << "store: " << store.error().message << "\n";
+            return 1;
+        }
+        verifier::ChainReexecutor::Options fo;
+        fo.rules = rules;
+        fo.witness = verifier::WitnessMethod::prestate;
+        fo.anchor_block = 1;
+        fo.anchor_hash = node_hashes.at(1);
+        fo.prefetch = prefetch;
+        const std::string url = (*anvil)->rpc_url();
+        if (prefetch > 1)
+            fo.make_client = [url]() {
+                auto c = std::make_unique<rpc::RpcClient>(node_options(url));
+                (void)c->connect();
+                return c;
+            };
+        std::ostringstream sink;
+        verifier::ChainReexecutor r("bench", node, **store, fo,
+                                    core::Logger(sink, core::LogFormat::text, core::LogLevel::warn),
+                                    nullptr);
+        if (Status st = r.start(); !st.ok()) {
+            std::cerr << "follower: " << st.error().message << "\n";
+            return 1;
+        }
+        SpanTimer td(node_pid);
+        auto done = r.step();
+        const Span span = td.stop();
+        const verifier::ReexecutorStatus st = r.status();
+        if (!done || st.tip != head || st.tip_hash != node_hashes.at(head) || st.mismatches > 0) {
+            std::cerr << "FAILED: follower reached " << st.tip << " of " << head
+                      << (done ? "" : ": " + done.error().message) << " " << st.stuck_reason
+                      << "\n";
+            return 1;
+        }
+        follower.emplace_back(prefetch, span);
+    }
 
     // (b) Execution only: everything fetched first.
     std::cerr << "(b) fetching every block and witness...\n";
@@ -732,8 +770,6 @@ int run(const Options& opt) {
     }
 
     // The table.
-    if (opt.touch_message_passer)
-        std::cout << "(--touch-message-passer: 1 wei to the message passer in every block)\n";
     std::cout << "reexecute_e2e: blocks 2.." << head << " (" << checks.size() << " blocks, " << txs
               << " transactions, " << std::fixed << std::setprecision(1) << gas / 1e6 << " Mgas, "
               << gas / 1e6 / nblocks << " Mgas/block), all matching the node's "
@@ -746,6 +782,8 @@ int run(const Options& opt) {
               << "\n";
     row("(a) end-to-end: reexecute_block", end_to_end, nblocks, gas);
     row("(b) fetch only: block + prestate witness", fetch_only, nblocks, gas);
+    for (const auto& [prefetch, span] : follower)
+        row("(d) ChainReexecutor, prefetch " + std::to_string(prefetch), span, nblocks, gas);
     std::vector<double> rep_walls;
     for (size_t r = 0; r < reps.size(); ++r) {
         row("(b) execute only: check_block, rep " + std::to_string(r + 1), reps[r], nblocks, gas);
@@ -837,13 +875,12 @@ int main(int argc, char** argv) {
             opt.blocks = std::stoull(argv[++i]);
         } else if (a == "--reps" && has_value) {
             opt.reps = std::stoi(argv[++i]);
-        } else if (a == "--touch-message-passer") {
-            opt.touch_message_passer = true;
+        } else if (a == "--prefetch" && has_value) {
+            opt.prefetch = std::stoull(argv[++i]);
         } else if (a.starts_with("--benchmark_")) {
             // `make bench` passes Google Benchmark's flags to every *_bench: not ours.
         } else {
-            std::cerr << "usage: reexecute_e2e_bench [--blocks N] [--reps R] "
-                         "[--touch-message-passer]\n";
+            std::cerr << "usage: reexecute_e2e_bench [--blocks N] [--reps R] [--prefetch K]\n";
             return 2;
         }
     }

@@ -1,11 +1,15 @@
 #include "verifier/chain_reexecutor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "chains/chain_clients.h"
 #include "chains/eth/opstack.h"
 
 namespace vigil::verifier {
@@ -106,6 +110,16 @@ Result<ChainReexecutor::Options> ChainReexecutor::options_for(const core::Rollup
         return fail(where + "anchor (l2_block, block_hash) missing");
     o.anchor_block = *rc.anchor_block;
     o.anchor_hash = *rc.anchor_hash;
+    // The prefetch workers share the chain's rate limit (the main client's own calls are
+    // few: the settled height, and what execution shows missing).
+    rpc::RpcClientOptions worker = chains::rpc_options(l2);
+    if (worker.requests_per_second > 0)
+        worker.requests_per_second /= static_cast<double>(std::max<size_t>(o.prefetch, 1));
+    o.make_client = [worker]() {
+        auto c = std::make_unique<rpc::RpcClient>(worker);
+        (void)c->connect();  // a failure shows as the worker's fetch error, retried
+        return c;
+    };
     return o;
 }
 
@@ -230,64 +244,96 @@ Result<uint64_t> ChainReexecutor::step() {
         return {};
     };
     while (tip < settled) {
-        const uint64_t n = tip + 1;
-        auto check = reexecute_block(l2_, n, tip_hash, ro, tip_header_ ? &*tip_header_ : nullptr);
-        if (!check) {
-            VIGIL_CHECK(publish());
-            const int code = check.error().code;
-            if (code == kNotYet) break;
-            if (code == kUnverifiable || code == kBlockInvalid) {
-                set_stuck(n, check.error().message);
-                return done;
-            }
-            return check.error();
-        }
-        if (ro.witness == WitnessMethod::automatic && check->witness_method == "prestate") {
-            // The node refused debug_executionWitness: do not ask it again every block.
-            ro.witness = options_.witness = WitnessMethod::prestate;
-            log_.info(
-                "the L2 node serves no debug_executionWitness: witnesses come from its "
-                "prestate tracer and eth_getProof",
-                {{"rollup", rollup_}});
-        }
-        if (!check->matches()) {
-            std::string fields;
-            for (const auto& f : check->mismatches) fields += (fields.empty() ? "" : ",") + f;
-            log_.error("the L2 node's header disagrees with Vigil's re-execution",
-                       {{"rollup", rollup_},
-                        {"l2_block", n},
-                        {"fields", fields},
-                        {"node_state_root", check->node_header.state_root.to_hex()},
-                        {"computed_state_root", check->header.state_root.to_hex()}});
-            if (mismatch_counter_) mismatch_counter_->Increment();
-            std::lock_guard<std::mutex> lock(mu_);
-            status_.mismatches++;
-        }
-        std::string record;
-        record.reserve(kRecordSize);
-        for (const eth::Hash32* h :
-             {&check->header.state_root, &check->message_passer_storage_root, &check->block_hash})
-            record.append(reinterpret_cast<const char*>(h->data()), h->size());
-        batch.put(kNs, block_key(n), record);
-        if (n > options_.retain_blocks) batch.erase(kNs, block_key(n - options_.retain_blocks));
-        tip = n;
-        tip_hash = check->block_hash;
-        tip_header_ = check->header;
-        ++done;
-        ++staged;
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            status_.blocks++;
-            status_.gas += check->header.gas_used;
-            if (status_.stuck_block && *status_.stuck_block <= n) {
-                status_.stuck_block.reset();
-                status_.stuck_reason.clear();
-                if (stuck_gauge_) stuck_gauge_->Set(0);
+        // Fetch a window of blocks ahead in parallel (each worker its own client), then
+        // check them in order: the witness fetch is most of the time, and needs no trust.
+        const uint64_t window =
+            options_.make_client
+                ? std::min<uint64_t>(std::max<size_t>(options_.prefetch, 1), settled - tip)
+                : 1;
+        std::vector<std::future<Result<FetchedBlock>>> ahead;
+        if (window > 1) {
+            while (workers_.size() < window) workers_.push_back(options_.make_client());
+            for (uint64_t i = 0; i < window; ++i) {
+                rpc::RpcClient* worker = workers_[i].get();
+                // Every block but the first has its parent computed by then.
+                const bool known = i > 0 || tip_header_.has_value();
+                ahead.push_back(
+                    std::async(std::launch::async, [worker, n = tip + 1 + i, ro, known]() {
+                        return fetch_block(*worker, n, ro, known);
+                    }));
             }
         }
-        if (blocks_counter_) blocks_counter_->Increment();
-        if (gas_counter_) gas_counter_->Increment(static_cast<double>(check->header.gas_used));
-        if (staged >= options_.blocks_per_commit) VIGIL_CHECK(publish());
+        bool window_ok = true;
+        for (uint64_t i = 0; i < window && window_ok; ++i) {
+            const uint64_t n = tip + 1;
+            Result<FetchedBlock> fetched =
+                ahead.empty() ? fetch_block(l2_, n, ro, tip_header_.has_value()) : ahead[i].get();
+            Result<BlockCheck> check =
+                fetched ? check_fetched(l2_, std::move(fetched).value(), tip_hash, ro,
+                                        tip_header_ ? &*tip_header_ : nullptr)
+                        : Result<BlockCheck>(fetched.error());
+            if (!check) {
+                window_ok = false;
+                VIGIL_CHECK(publish());
+                const int code = check.error().code;
+                if (code == kNotYet) break;
+                // A fetch ahead that failed for its own reasons (the worker's endpoint) is not
+                // the block's fault: the next round fetches it again.
+                if (i > 0 && code != kUnverifiable && code != kBlockInvalid) break;
+                if (code == kUnverifiable || code == kBlockInvalid) {
+                    set_stuck(n, check.error().message);
+                    return done;
+                }
+                return check.error();
+            }
+            if (ro.witness == WitnessMethod::automatic && check->witness_method == "prestate") {
+                // The node refused debug_executionWitness: do not ask it again every block.
+                ro.witness = options_.witness = WitnessMethod::prestate;
+                log_.info(
+                    "the L2 node serves no debug_executionWitness: witnesses come from its "
+                    "prestate tracer and eth_getProof",
+                    {{"rollup", rollup_}});
+            }
+            if (!check->matches()) {
+                std::string fields;
+                for (const auto& f : check->mismatches) fields += (fields.empty() ? "" : ",") + f;
+                log_.error("the L2 node's header disagrees with Vigil's re-execution",
+                           {{"rollup", rollup_},
+                            {"l2_block", n},
+                            {"fields", fields},
+                            {"node_state_root", check->node_header.state_root.to_hex()},
+                            {"computed_state_root", check->header.state_root.to_hex()}});
+                if (mismatch_counter_) mismatch_counter_->Increment();
+                std::lock_guard<std::mutex> lock(mu_);
+                status_.mismatches++;
+            }
+            std::string record;
+            record.reserve(kRecordSize);
+            for (const eth::Hash32* h : {&check->header.state_root,
+                                         &check->message_passer_storage_root, &check->block_hash})
+                record.append(reinterpret_cast<const char*>(h->data()), h->size());
+            batch.put(kNs, block_key(n), record);
+            if (n > options_.retain_blocks) batch.erase(kNs, block_key(n - options_.retain_blocks));
+            tip = n;
+            tip_hash = check->block_hash;
+            tip_header_ = check->header;
+            ++done;
+            ++staged;
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                status_.blocks++;
+                status_.gas += check->header.gas_used;
+                if (status_.stuck_block && *status_.stuck_block <= n) {
+                    status_.stuck_block.reset();
+                    status_.stuck_reason.clear();
+                    if (stuck_gauge_) stuck_gauge_->Set(0);
+                }
+            }
+            if (blocks_counter_) blocks_counter_->Increment();
+            if (gas_counter_) gas_counter_->Increment(static_cast<double>(check->header.gas_used));
+            if (staged >= options_.blocks_per_commit) VIGIL_CHECK(publish());
+        }
+        if (!window_ok) break;
     }
     VIGIL_CHECK(publish());
     return done;

@@ -31,10 +31,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chains/rpc/http_client.h"
 #include "core/config.h"
@@ -68,6 +70,11 @@ class ChainReexecutor final : public RootSource {
         int64_t poll_ms = 1'000;    // between rounds when caught up
         int64_t retry_ms = 10'000;  // before retrying a stuck block
         uint64_t blocks_per_commit = 32;
+        // Blocks fetched ahead in parallel, each by its own client from make_client (none:
+        // one block at a time on the main client). Share the endpoint's rate limit
+        // between them (options_for divides requests_per_second).
+        size_t prefetch = 4;
+        std::function<std::unique_ptr<rpc::RpcClient>()> make_client;
     };
 
     // The execution rules of `rollup`'s L2 chain: its reexecute section's (the rollup.json
@@ -121,6 +128,8 @@ class ChainReexecutor final : public RootSource {
     // tip stored without one): the next block's parent, so the node is not asked for it.
     // Run thread only.
     std::optional<eth::BlockHeader> tip_header_;
+    // The prefetch workers' clients (run thread only; each used by one fetch at a time).
+    std::vector<std::unique_ptr<rpc::RpcClient>> workers_;
 
     prometheus::Gauge* tip_gauge_ = nullptr;
     prometheus::Gauge* stuck_gauge_ = nullptr;

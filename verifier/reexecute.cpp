@@ -265,10 +265,8 @@ Result<BlockCheck> check_block(const rpc::RpcBlock& block, const evm::Witness& w
                                         nullptr, nullptr);
 }
 
-Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
-                                   const eth::Hash32& trusted_parent,
-                                   const ReexecuteOptions& options,
-                                   const eth::BlockHeader* parent_header) {
+Result<FetchedBlock> fetch_block(rpc::RpcClient& node, uint64_t number,
+                                 const ReexecuteOptions& options, bool parent_header_known) {
     const auto start = Clock::now();
     const std::string where = "L2 block " + std::to_string(number) + ": ";
     VIGIL_TRY(rpc::Json json, node.call("eth_getBlockByNumber",
@@ -289,11 +287,9 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
     if (block->header.number != number)
         return fail(where + "the L2 node answered block " + std::to_string(block->header.number),
                     kUnverifiable);
-    if (block->header.parent_hash != trusted_parent)
-        return fail(where + "the L2 node's block has parent " + block->header.parent_hash.to_hex() +
-                        ", not the trusted block " + trusted_parent.to_hex() +
-                        " (another chain, or a reorganisation)",
-                    kUnverifiable);
+    // The node's own parent, for the calls below; whether it is the trusted one is
+    // check_fetched's question.
+    const eth::Hash32 parent = block->header.parent_hash;
 
     evm::Witness witness;
     std::string method;
@@ -304,7 +300,7 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
             witness = std::move(w).value();
             method = "execution_witness";
             fetched = true;
-            Status s = add_message_passer_proof(node, trusted_parent, witness);
+            Status s = add_message_passer_proof(node, parent, witness);
             if (!s) return fail(where + s.error().message, classify(s.error().code));
         } else if (options.witness == WitnessMethod::execution_witness ||
                    w.error().code != rpc::kRpcError) {
@@ -316,14 +312,31 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         PrestateWitnessOptions po;
         po.proofs_per_batch = options.proofs_per_batch;
         po.extra = untraced_accounts(block->header, options.rules);
-        po.parent_header_known = parent_header != nullptr;
+        po.parent_header_known = parent_header_known;
         po.deletions = false;  // asked for below, only if a deletion needs a sibling
         auto w = fetch_prestate_witness(node, block->header.hash(), po);
         if (!w) return fail(where + w.error().message, classify(w.error().code));
         witness = std::move(w).value();
         method = "prestate";
     }
-    double fetch_ms = ms_since(start);
+    return FetchedBlock{std::move(block).value(), std::move(witness), std::move(method),
+                        ms_since(start)};
+}
+
+Result<BlockCheck> check_fetched(rpc::RpcClient& node, FetchedBlock fetched,
+                                 const eth::Hash32& trusted_parent, const ReexecuteOptions& options,
+                                 const eth::BlockHeader* parent_header) {
+    const uint64_t number = fetched.block.header.number;
+    const std::string where = "L2 block " + std::to_string(number) + ": ";
+    if (fetched.block.header.parent_hash != trusted_parent)
+        return fail(where + "the L2 node's block has parent " +
+                        fetched.block.header.parent_hash.to_hex() + ", not the trusted block " +
+                        trusted_parent.to_hex() + " (another chain, or a reorganisation)",
+                    kUnverifiable);
+    const rpc::RpcBlock* block = &fetched.block;
+    evm::Witness& witness = fetched.witness;
+    const std::string& method = fetched.method;
+    double fetch_ms = fetched.fetch_ms;
     // The prestate tracer does not say which ancestors BLOCKHASH reads (and a node's
     // witness might lack one): when execution asks for an ancestor the witness does not
     // prove, the headers down to it are fetched (checked by the parent-hash chain from the
@@ -367,6 +380,14 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
         fetched_down_to = *missing;
         fetch_ms += ms_since(refetch);
     }
+}
+
+Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
+                                   const eth::Hash32& trusted_parent,
+                                   const ReexecuteOptions& options,
+                                   const eth::BlockHeader* parent_header) {
+    VIGIL_TRY(FetchedBlock fetched, fetch_block(node, number, options, parent_header != nullptr));
+    return check_fetched(node, std::move(fetched), trusted_parent, options, parent_header);
 }
 
 }  // namespace vigil::verifier

@@ -112,6 +112,24 @@ Result<BlockCheck> reexecute_block(rpc::RpcClient& node, uint64_t number,
                                    const ReexecuteOptions& options,
                                    const eth::BlockHeader* parent_header = nullptr);
 
+// reexecute_block in two halves, so that blocks can be fetched ahead (and in parallel)
+// while the chain of trust is checked in order.
+struct FetchedBlock {
+    rpc::RpcBlock block;  // checked against its own hash and transactionsRoot
+    evm::Witness witness;
+    std::string method;  // "execution_witness" or "prestate"
+    double fetch_ms = 0;
+};
+// The block and its witness; nothing about trust yet (kNotYet, kUnverifiable for answers
+// that fail their own checks, transport codes).
+Result<FetchedBlock> fetch_block(rpc::RpcClient& node, uint64_t number,
+                                 const ReexecuteOptions& options, bool parent_header_known);
+// check_block on a fetched block, fetching from `node` what execution shows missing
+// (older ancestor headers, deletion siblings).
+Result<BlockCheck> check_fetched(rpc::RpcClient& node, FetchedBlock fetched,
+                                 const eth::Hash32& trusted_parent, const ReexecuteOptions& options,
+                                 const eth::BlockHeader* parent_header = nullptr);
+
 // The accounts and slots a block reads or writes outside what a prestate tracer lists
 // (PrestateWitnessOptions::extra): the coinbase, the L2ToL1MessagePasser (its storage
 // root is part of the output root), the precompiles, the EIP-4788 contract

@@ -151,7 +151,16 @@ class ChainReexecutorTest : public ::testing::Test {
 TEST_F(ChainReexecutorTest, FollowsTheChainAndAgreesWithTheProvedOutputRoots) {
     for (uint64_t i = 1; i <= 8; ++i) write({{i, i * 10}, {100 + i, 7}});
     const uint64_t last = head();
-    auto r = reexecutor(*node_);
+    // Blocks fetched three at a time by their own clients, checked in order.
+    ChainReexecutor::Options o = options();
+    o.prefetch = 3;
+    const std::string url = anvil_->rpc_url();
+    size_t workers = 0;
+    o.make_client = [this, url, &workers]() {
+        ++workers;
+        return client(url);
+    };
+    auto r = reexecutor(*node_, o);
     auto done = r->step();
     ASSERT_TRUE(done.ok()) << done.error().message;
     EXPECT_EQ(*done, last - anchor_);
@@ -161,6 +170,7 @@ TEST_F(ChainReexecutorTest, FollowsTheChainAndAgreesWithTheProvedOutputRoots) {
     EXPECT_FALSE(s.stuck_block);
     EXPECT_EQ(s.mismatches, 0u);
     EXPECT_GT(s.gas, 0u);
+    EXPECT_EQ(workers, 3u);
     EXPECT_EQ(*r->settled_height(), last);
     for (uint64_t n = anchor_ + 1; n <= last; ++n) {
         auto in = r->compute(n, last);
