@@ -288,8 +288,8 @@ Result<eth::Address> address(const Reader& r, const YAML::Node& node, const std:
 
 Result<ReexecuteConfig> parse_reexecute(const Reader& r, const YAML::Node& node,
                                         const std::string& p, const std::filesystem::path& base) {
-    VIGIL_CHECK(
-        r.expect_map(node, p, {"rules", "rollup_config", "witness", "anchor", "retain_blocks"}));
+    VIGIL_CHECK(r.expect_map(
+        node, p, {"rules", "rollup_config", "witness", "anchor", "retain_blocks", "prefetch"}));
     ReexecuteConfig rc;
     if (node["rules"]) {
         VIGIL_TRY(rc.rules, r.string(node["rules"], p + ".rules"));
@@ -327,6 +327,9 @@ Result<ReexecuteConfig> parse_reexecute(const Reader& r, const YAML::Node& node,
     }
     if (node["retain_blocks"]) {
         VIGIL_TRY(rc.retain_blocks, r.uint(node["retain_blocks"], p + ".retain_blocks", 1));
+    }
+    if (node["prefetch"]) {
+        VIGIL_TRY(rc.prefetch, r.uint(node["prefetch"], p + ".prefetch", 1, 64));
     }
     return rc;
 }

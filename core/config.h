@@ -70,6 +70,7 @@ struct ReexecuteConfig {
     std::optional<uint64_t> anchor_block;
     std::optional<eth::Hash32> anchor_hash;
     uint64_t retain_blocks = 1'000'000;  // per-block results kept for late proposals
+    uint64_t prefetch = 4;               // blocks fetched ahead in parallel
 };
 
 struct RollupConfig {

@@ -104,6 +104,7 @@ Result<ChainReexecutor::Options> ChainReexecutor::options_for(const core::Rollup
     Options o;
     o.safety = l2.finality;
     o.retain_blocks = rc.retain_blocks;
+    o.prefetch = static_cast<size_t>(rc.prefetch);
     VIGIL_TRY(o.witness, parse_witness_method(rc.witness));
     VIGIL_TRY(o.rules, rules_for(rollup, l2));
     if (!rc.anchor_block || !rc.anchor_hash)
