@@ -126,11 +126,11 @@ TEST(Config, ReexecuteSection) {
         EXPECT_NE(pos, std::string::npos);
         return s.insert(pos + std::string("      signer: relayer\n").size(), section);
     };
-    auto cfg =
-        parse(with("      mode: reexecute\n      reexecute:\n        rules: op-stack\n"
-                   "        rollup_config: op-a-rollup.json\n        witness: prestate\n"
-                   "        anchor: {l2_block: 7, block_hash: \"0x" +
-                   std::string(64, 'a') + "\"}\n        retain_blocks: 5000\n"));
+    auto cfg = parse(
+        with("      mode: reexecute\n      reexecute:\n        rules: op-stack\n"
+             "        rollup_config: op-a-rollup.json\n        witness: prestate\n"
+             "        anchor: {l2_block: 7, block_hash: \"0x" +
+             std::string(64, 'a') + "\"}\n        retain_blocks: 5000\n        prefetch: 8\n"));
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
     const RollupConfig& rc = cfg->verifier.rollups[0];
     EXPECT_EQ(rc.mode, "reexecute");
@@ -142,6 +142,7 @@ TEST(Config, ReexecuteSection) {
     EXPECT_EQ(rc.reexecute->anchor_block, 7u);
     EXPECT_EQ(rc.reexecute->anchor_hash->to_hex(), "0x" + std::string(64, 'a'));
     EXPECT_EQ(rc.reexecute->retain_blocks, 5000u);
+    EXPECT_EQ(rc.reexecute->prefetch, 8u);
 
     expect_error(with("      mode: reexecute\n"), "mode: reexecute needs reexecute.anchor");
     expect_error(with("      mode: reexecute\n      reexecute: {rules: ethereum}\n"),
@@ -157,6 +158,7 @@ TEST(Config, ReexecuteSection) {
     expect_error(with("      reexecute: {anchor: {l2_block: 1, block_hash: \"0x12\"}}\n"),
                  "anchor.block_hash");
     expect_error(with("      reexecute: {retain_blocks: 0}\n"), "retain_blocks");
+    expect_error(with("      reexecute: {prefetch: 65}\n"), "prefetch");
     expect_error(with("      reexecute: {anchr: {}}\n"), "unknown key");
 }
 
