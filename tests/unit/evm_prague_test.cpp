@@ -346,6 +346,44 @@ TEST_F(DelegatedCallTest, ExtcodeSeesTheDesignator) {
     EXPECT_EQ(slots.at(U256(2)), U256::from_be_word(word.data()));
 }
 
+TEST_F(DelegatedCallTest, TheRecipientsDelegateIsWarmFromTheStart) {
+    // A transaction to the delegated EOA: its delegate is warm before the call (geth and
+    // revm load it), so BALANCE(delegate) in its code costs 100, not 2600.
+    deploy(delegate, push20(delegate) + "315000");  // PUSH20 D BALANCE POP STOP
+    auto out = run(call(authority));
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->gas_used, 21'000u + 3 + 100 + 2);
+}
+
+TEST_F(DelegatedCallTest, DelegationIsOneLevelAndAPrecompileDelegateRunsNothing) {
+    // A -> D where D is itself delegated: D's designator runs as code, 0xef halts, and the
+    // call consumes its gas. PUSH1 0 x5, PUSH20 A, GAS, CALL, PUSH1 0 SSTORE (the result).
+    MemoryAccount d;
+    d.code = delegation_designator(addr(0x77));
+    state.set_account(delegate, d);
+    deploy(caller, "60006000600060006000" + push20(authority) + "5af160005500");
+    auto out = run(call(caller));
+    ASSERT_TRUE(out) << out.error().message;
+    MemoryState after = state;
+    after.apply(out->diff);
+    EXPECT_TRUE(after.find(caller)->storage.empty());  // the call's 0 stored over 0
+    // Every gas unit the CALL passed on was consumed: far above the 2 x cold costs.
+    EXPECT_GT(out->gas_used, 150'000u);
+
+    // A delegate that is a precompile (ecrecover): the call succeeds, running no code.
+    MemoryAccount a;
+    a.code = delegation_designator(
+        Address{{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}}});
+    state.set_account(authority, a);
+    out = run(call(caller));
+    ASSERT_TRUE(out) << out.error().message;
+    state.apply(out->diff);
+    EXPECT_EQ(state.find(caller)->storage.at(U256(0)), U256(1));
+    // 21000 + 5 PUSH1 15 + PUSH20 3 + GAS 2 + CALL 100 + cold A 2500 + warm precompile 100
+    // + PUSH1 3 + SSTORE 0 -> 1 cold 22100.
+    EXPECT_EQ(out->gas_used, 21'000u + 15 + 3 + 2 + 100 + 2'500 + 100 + 3 + 22'100);
+}
+
 // --- EIP-7623 ------------------------------------------------------------------------------
 
 TEST_F(PragueTest, CalldataFloor) {
@@ -541,6 +579,35 @@ TEST_F(IsthmusBlockTest, DepositsPayNoOperatorFee) {
     state.apply(out->diff);
     EXPECT_EQ(state.find(op::kOperatorFeeVault), nullptr);
     EXPECT_EQ(state.find(addr(0xd0))->balance, kEther);
+}
+
+TEST_F(IsthmusBlockTest, TheCalldataFloorBindsDeposits) {
+    // 1000 non-zero bytes: intrinsic 37000, floor 61000 (op-revm validates and charges
+    // deposits as every transaction; prague_test sees Anvil agree).
+    eth::Transaction d;
+    d.type = eth::TxType::kDeposit;
+    d.from = addr(0xd0);
+    d.to = addr(0xd1);
+    d.mint = kEther;
+    d.value = 1;
+    d.gas_limit = 100'000;
+    d.data.assign(1000, 0x01);
+    block.transactions.push_back(d);
+    auto out = execute_block(state, block, rules);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->gas_used, 61'000u);
+    EXPECT_TRUE(out->receipts[0].status);
+    // Below the floor, above the intrinsic gas: a failed deposit (mint kept, nonce bumped,
+    // the whole gas limit used).
+    block.transactions[0].gas_limit = 50'000;
+    out = execute_block(state, block, rules);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(out->gas_used, 50'000u);
+    EXPECT_FALSE(out->receipts[0].status);
+    state.apply(out->diff);
+    EXPECT_EQ(state.find(addr(0xd0))->balance, kEther);
+    EXPECT_EQ(state.find(addr(0xd0))->nonce, 1u);
+    EXPECT_EQ(state.find(addr(0xd1)), nullptr);
 }
 
 TEST_F(IsthmusBlockTest, HistoryContractStoresTheParentHash) {
