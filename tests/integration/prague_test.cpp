@@ -5,7 +5,8 @@
 // cleared), EIP-7623 calldata-floor transactions and a floor-bound deposit, BLOCKHASH and
 // the EIP-2935 history contract, deposits, and non-zero L1 and operator fees. Every block
 // from 2 on is re-executed by Vigil (check_block on a prestate witness) chaining from block
-// 1's hash; every header field Vigil computes must be the node's.
+// 1's hash; every header field Vigil computes must be the node's. A block calling a
+// BLS12-381 precompile (which Anvil runs, Vigil does not) is unverifiable.
 //
 // What the witness needs beyond what the prestate tracer lists (untraced_accounts in
 // verifier/reexecute.cpp has not learned it yet): the EIP-2935 contract and the slot this
@@ -499,6 +500,18 @@ TEST_F(PragueTest, IsthmusChainReexecutesFromBlockOne) {
     }
     std::printf("[ anvil    ] Isthmus chain: %llu blocks re-executed\n",
                 static_cast<unsigned long long>(last - 1));
+
+    // A call of a BLS12-381 precompile (EIP-2537), which Anvil runs and Vigil does not: the
+    // block is unverifiable, never judged.
+    Address g1add;
+    g1add.bytes[19] = 0x0b;
+    const Hash32 bls = send(a, g1add, Bytes(256, 0), 100'000);
+    const uint64_t bls_block = *rpc::field_uint64(receipt(bls), "blockNumber");
+    auto unverifiable = check_block(block(bls_block), witness(bls_block, rules), trusted, rules);
+    ASSERT_FALSE(unverifiable.ok());
+    EXPECT_EQ(unverifiable.error().code, kUnverifiable) << unverifiable.error().message;
+    EXPECT_NE(unverifiable.error().message.find("EIP-2537"), std::string::npos)
+        << unverifiable.error().message;
 }
 
 // Ethereum Prague on Anvil: its blocks are refused (unverifiable: execution-layer
