@@ -528,9 +528,9 @@ TEST_F(OpBlockTest, ForksWithoutRulesAreRefused) {
         ASSERT_FALSE(out) << why;
         EXPECT_EQ(out.error().code, kErrorUnsupportedBlock) << why << ": " << out.error().message;
     };
-    rules.op_stack->isthmus = block.timestamp;
-    refused("isthmus");
-    rules.op_stack->isthmus.reset();
+    rules.op_stack->jovian = block.timestamp;
+    refused("jovian");
+    rules.op_stack->jovian.reset();
     rules.op_stack->ecotone = block.timestamp + 1;
     refused("before ecotone");
     rules.op_stack->ecotone = 0;

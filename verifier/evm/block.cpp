@@ -41,20 +41,29 @@ Result<ExecutionConfig> execution_config(const ChainRules& rules, const BlockInp
     config.revision = Revision::kCancun;
     const uint64_t t = block.timestamp;
     if (!rules.op_stack) {
-        if (active(rules.prague_time, t)) return unsupported("Prague rules are not implemented");
+        // Prague's EVM is implemented; its block-level requests (EIP-7685: the deposit
+        // contract's logs, the EIP-7002 and EIP-7251 system calls) are not.
+        if (active(rules.prague_time, t))
+            return unsupported("Ethereum Prague (execution-layer requests are not implemented)");
         return config;
     }
     const OpStackForks& f = *rules.op_stack;
     if (!active(f.ecotone, t)) return unsupported("OP Stack block before Ecotone");
-    if (active(f.isthmus, t) || active(f.jovian, t) || active(f.interop, t))
-        return unsupported("OP Stack Isthmus and later (operator fee, Prague EVM)");
+    if (active(f.jovian, t) || active(f.interop, t))
+        return unsupported("OP Stack Jovian and later (not implemented)");
     if (active(f.canyon, t) && *f.canyon > 0 && block.parent_timestamp < *f.canyon)
         return unsupported("the Canyon activation block (Create2Deployer installed)");
     const bool fjord = active(f.fjord, t);
+    // Isthmus (isthmus/exec-engine.md): the Prague EVM, and the operator fee. Its
+    // activation block's upgrades are deposits; EIP-2935's contract arrives in one, so the
+    // history call is skipped until it has code.
+    const bool isthmus = active(f.isthmus, t);
+    if (isthmus) config.revision = Revision::kPrague;
     config.precompiles.p256verify = fjord;
     // Granite (OP specs granite/exec-engine.md): ecPairing input capped.
     config.precompiles.granite_pairing_limit = active(f.granite, t);
-    config.op_stack = OpStackTxRules{.ecotone = true, .fjord = fjord};
+    config.precompiles.bls12_381 = isthmus;
+    config.op_stack = OpStackTxRules{.ecotone = true, .fjord = fjord, .isthmus = isthmus};
     return config;
 }
 
@@ -75,28 +84,29 @@ Result<StateDiff> without_phantom_deletions(StateSource& state, StateDiff diff) 
     return diff;
 }
 
-// EIP-4788: stores the parent beacon block root in the beacon roots contract, from the
-// system address, outside any transaction (no gas counted, no nonce, no fee).
-Result<StateDiff> beacon_root_call(StateSource& state, const BlockEnv& env, const eth::Hash32& root,
-                                   const ExecutionConfig& config) {
+// A system call (EIP-4788 beacon root, EIP-2935 parent hash): `contract` called with
+// `input` from the system address, outside any transaction (no gas counted, no nonce, no
+// fee).
+Result<StateDiff> system_call(StateSource& state, const BlockEnv& env, const eth::Address& contract,
+                              eth::BytesView input, const ExecutionConfig& config) {
     JournaledState st(state);
-    const eth::Hash32 code_hash = st.code_hash(kBeaconRootsAddress);
+    const eth::Hash32 code_hash = st.code_hash(contract);
     if (st.failed()) return st.error();
-    // Before the contract is deployed (an OP chain's Ecotone activation block deploys it
-    // in a deposit) the call does nothing.
+    // Before the contract is deployed (an OP chain's Ecotone or Isthmus activation block
+    // deploys it in a deposit) the call does nothing.
     if (code_hash == eth::kEmptyCodeHash) return StateDiff{};
     TxContext txc;
     txc.origin = kSystemAddress;
-    txc.blob_base_fee = blob_base_fee(env.excess_blob_gas);
-    st.access_account(kBeaconRootsAddress);
+    txc.blob_base_fee = blob_base_fee(env.excess_blob_gas, config.revision);
+    st.access_account(contract);
     Evm evm(st, env, txc, config.revision, config.precompiles);
     Message msg;
     msg.kind = CallKind::kCall;
     msg.gas = static_cast<int64_t>(kSystemCallGas);
     msg.sender = kSystemAddress;
-    msg.recipient = kBeaconRootsAddress;
-    msg.code_address = kBeaconRootsAddress;
-    msg.input = root.view();
+    msg.recipient = contract;
+    msg.code_address = contract;
+    msg.input = input;
     (void)evm.call(msg);
     if (st.failed()) return st.error();
     // The system address is only a caller: it is not created.
@@ -171,8 +181,26 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
         return invalid_block("no parent beacon block root (required since Cancun/Ecotone)");
     {
         VIGIL_TRY(const StateDiff diff,
-                  beacon_root_call(state, env, *block.parent_beacon_block_root, config));
+                  system_call(state, env, kBeaconRootsAddress,
+                              block.parent_beacon_block_root->view(), config));
         state.apply(diff);
+    }
+    if (at_least(config.revision, Revision::kPrague) && block.number > 0) {
+        // EIP-2935: the parent's hash into the history contract, after the beacon root
+        // (geth ProcessParentBlockHash; op-geth and op-revm alike).
+        std::optional<eth::Hash32> parent = block.parent_hash;
+        if (!parent && block.block_hash) parent = block.block_hash(block.number - 1);
+        if (!parent) {
+            JournaledState probe(state);
+            const eth::Hash32 code_hash = probe.code_hash(kHistoryStorageAddress);
+            if (probe.failed()) return probe.error();
+            if (code_hash != eth::kEmptyCodeHash)
+                return fail("evm block: the parent hash (EIP-2935) is not known");
+        } else {
+            VIGIL_TRY(const StateDiff diff,
+                      system_call(state, env, kHistoryStorageAddress, parent->view(), config));
+            state.apply(diff);
+        }
     }
 
     BlockOutcome out;
@@ -212,7 +240,7 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
         TxOutcome& o = *outcome;
         if (!(deposit && tx.is_system_tx)) gas_pool_used += o.gas_used;
         out.blob_gas_used += o.blob_gas_used;
-        if (out.blob_gas_used > kMaxBlobsPerBlock * kGasPerBlob)
+        if (out.blob_gas_used > blob_schedule(config.revision).max_blobs_per_block * kGasPerBlob)
             return invalid_block(where + ": blob gas above the block maximum");
         out.gas_used += o.gas_used;
         state.apply(o.diff);

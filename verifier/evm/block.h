@@ -1,16 +1,21 @@
-// Executes a whole block on a pre-state: the EIP-4788 beacon-root system call, every
-// transaction in order (each seeing the ones before it), the block gas limit, the EIP-4895
-// withdrawals, and what the
-// header commits to: gas used, blob gas used, receipts root, logs bloom, and the block's
-// state diff (to turn into the post-state root).
+// Executes a whole block on a pre-state: the EIP-4788 beacon-root system call, the
+// EIP-2935 parent-hash system call (Prague), every transaction in order (each seeing the
+// ones before it), the block gas limit, the EIP-4895 withdrawals, and what the header
+// commits to: gas used, blob gas used, receipts root, logs bloom, and the block's state
+// diff (to turn into the post-state root).
 //
-// Rules: Ethereum Cancun, or an OP Stack chain from Ecotone on (the Cancun EVM plus
-// deposits, the L1 data fee and the fee vaults; P256VERIFY from Fjord). Forks whose rules
-// Vigil does not implement (Ethereum Prague; OP Isthmus and later, whose operator fee and
-// Prague EVM are missing; OP blocks before Ecotone; the Canyon activation block, which
-// installs the Create2Deployer outside any transaction) are
-// refused with
-// kErrorUnsupportedBlock: never a verdict Vigil cannot back.
+// Rules: Ethereum Cancun, or an OP Stack chain from Ecotone through Isthmus (the Cancun
+// EVM plus deposits, the L1 data fee and the fee vaults; P256VERIFY from Fjord; from
+// Isthmus the Prague EVM — EIP-7702, EIP-7623, EIP-2935, the EIP-2537 addresses, whose
+// precompiles are unsupported — and the operator fee). Forks whose rules Vigil does not
+// implement (Ethereum Prague, for its execution-layer requests; OP Jovian and later; OP
+// blocks before Ecotone; the Canyon activation block, which installs the Create2Deployer
+// outside any transaction) are refused with kErrorUnsupportedBlock: never a verdict Vigil
+// cannot back.
+//
+// What the caller still checks against the header (not produced here): an Isthmus
+// block's withdrawalsRoot is the L2ToL1MessagePasser's storage root after the block, and
+// its requestsHash is sha256("") (OP Stack ignores execution-layer requests).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +51,13 @@ inline const eth::Address kSystemAddress{
     {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}}};
 inline constexpr uint64_t kSystemCallGas = 30'000'000;
+// EIP-2935: the history storage contract (the same address on OP Stack, isthmus/derivation.md).
+inline const eth::Address kHistoryStorageAddress{
+    {{0x00, 0x00, 0xF9, 0x08, 0x27, 0xF1, 0xC5, 0x3a, 0x10, 0xcb,
+      0x7A, 0x02, 0x33, 0x5B, 0x17, 0x53, 0x20, 0x00, 0x29, 0x35}}};
+// EIP-2935: the contract keeps the last HISTORY_SERVE_WINDOW hashes, block n's at slot
+// n % window.
+inline constexpr uint64_t kHistoryServeWindow = 8191;
 
 // OP Stack activation times (unix seconds; unset = not scheduled). Genesis-active forks
 // have time 0.
@@ -58,7 +70,7 @@ struct ChainRules {
     uint64_t chain_id = 1;
     // Unset: Ethereum (Cancun). Set: an OP Stack chain with these forks.
     std::optional<OpStackForks> op_stack;
-    // Ethereum: when Prague starts (blocks from then on are unsupported).
+    // Ethereum: when Prague starts (blocks from then on are unsupported: requests).
     std::optional<uint64_t> prague_time;
 };
 
@@ -78,6 +90,9 @@ struct BlockInput {
     eth::U256 base_fee;
     eth::Hash32 prev_randao;  // the header's mixHash
     std::optional<eth::Hash32> parent_beacon_block_root;
+    // EIP-2935 (Prague): the parent's hash. Unset: block_hash(number - 1); unknown either
+    // way makes a block whose history contract has code unverifiable.
+    std::optional<eth::Hash32> parent_hash;
     uint64_t excess_blob_gas = 0;
     // BLOCKHASH of one of the 256 blocks before `number`; nullopt (or no function) makes
     // a block that asks for it unverifiable.

@@ -5,6 +5,7 @@
 
 #include "chains/eth/keccak.h"
 #include "chains/eth/rlp.h"
+#include "verifier/evm/delegation.h"
 #include "verifier/evm/instructions.h"
 
 namespace vigil::evm {
@@ -753,6 +754,19 @@ bool Interpreter::op_call(uint8_t op) {
     if (st.access_account(target) == Access::kCold &&
         !charge(kGasColdAccountAccess - kGasWarmAccess))
         return false;
+    if (at_least(evm.revision_, Revision::kPrague)) {
+        // EIP-7702: calling a delegated account also pays for reading its delegate (the
+        // whole warm or cold access cost, on top of the target's).
+        const CodeAnalysis& target_code = st.code(target);
+        if (st.failed()) return false;
+        if (const auto delegate =
+                delegation_target(BytesView(target_code.padded.data(), target_code.size))) {
+            const int64_t cost = st.access_account(*delegate) == Access::kCold
+                                     ? kGasColdAccountAccess
+                                     : kGasWarmAccess;
+            if (!charge(cost)) return false;
+        }
+    }
     if (!grow(in_off, in_size) || !grow(out_off, out_size)) return false;
     int64_t cost = 0;
     if (has_value) {
@@ -849,6 +863,7 @@ Evm::Evm(JournaledState& state, const BlockEnv& block, const TxContext& tx, Revi
       block_(block),
       tx_(tx),
       opcodes_(opcode_table(revision)),
+      revision_(revision),
       precompiles_(precompiles) {}
 
 Evm::~Evm() = default;
@@ -911,7 +926,16 @@ CallResult Evm::execute_call(const Message& msg) {
 
     if (precompile) return call_precompile(msg, snap);
 
-    const CodeAnalysis& code = state_.code(msg.code_address);
+    const CodeAnalysis* code_ptr = &state_.code(msg.code_address);
+    if (at_least(revision_, Revision::kPrague)) {
+        // EIP-7702: a delegated account runs its delegate's code, one level deep (a delegate
+        // that is itself delegated runs its designator: 0xef halts). A precompile delegate
+        // has no code: the call succeeds doing nothing.
+        if (const auto delegate =
+                delegation_target(BytesView(code_ptr->padded.data(), code_ptr->size)))
+            code_ptr = &state_.code(*delegate);
+    }
+    const CodeAnalysis& code = *code_ptr;
     if (state_.failed()) {
         r.status = ExitStatus::kFailure;
         r.gas_left = 0;

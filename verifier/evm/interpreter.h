@@ -101,6 +101,7 @@ class Evm {
 
     JournaledState& state() { return state_; }
     const PrecompileSet& precompiles() const { return precompiles_; }
+    Revision revision() const { return revision_; }
 
   private:
     friend struct Interpreter;
@@ -114,6 +115,7 @@ class Evm {
     const BlockEnv& block_;
     const TxContext& tx_;
     const OpcodeTable& opcodes_;
+    Revision revision_;
     PrecompileSet precompiles_;
     // One stack per depth, allocated on first use and reused.
     std::vector<std::unique_ptr<eth::U256[]>> stacks_;

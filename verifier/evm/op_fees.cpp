@@ -67,6 +67,21 @@ Result<L1FeeParams> read_l1_fee_params(StateSource& state) {
     return p;
 }
 
+Result<OperatorFeeParams> read_operator_fee_params(StateSource& state) {
+    VIGIL_TRY(const U256 packed, l1block_slot(state, kOperatorFeeSlot));
+    const auto word = packed.to_be_word();
+    OperatorFeeParams p;
+    p.scalar = be_u32(word, kOperatorFeeScalarOffset);
+    p.constant = (uint64_t{be_u32(word, kOperatorFeeConstantOffset)} << 32) |
+                 be_u32(word, kOperatorFeeConstantOffset + 4);
+    return p;
+}
+
+U256 operator_fee(const OperatorFeeParams& p, uint64_t gas) {
+    return U256(gas) * U256(uint64_t{p.scalar}) / U256(kOperatorFeeScalarDecimals) +
+           U256(p.constant);
+}
+
 uint32_t flz_compress_len(eth::BytesView ib) {
     // A transcription of the length-only FastLZ pass (Solady LibZip.flzCompress, as
     // op-geth's FlzCompressLen runs it), including its quirks: the match-length loop

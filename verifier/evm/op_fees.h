@@ -1,10 +1,11 @@
 // OP Stack fee rules for non-deposit transactions: the L1 data fee (Bedrock, Ecotone and
-// Fjord formulas) from the values the L1Block predeploy holds, and the FastLZ size
-// estimate Fjord's formula needs.
+// Fjord formulas) from the values the L1Block predeploy holds, the FastLZ size estimate
+// Fjord's formula needs, and Isthmus's operator fee.
 //
 // Sources: the OP specs (protocol/exec-engine.md "L1-Cost fees", ecotone/l1-attributes.md,
-// fjord/exec-engine.md "Fjord L1-Cost fee changes (FastLZ estimator)"), cross-read with
-// op-geth core/types/rollup_cost.go and op-revm's L1BlockInfo.
+// fjord/exec-engine.md "Fjord L1-Cost fee changes (FastLZ estimator)", isthmus/exec-engine.md
+// "Operator Fee"), cross-read with op-geth core/types/rollup_cost.go and op-revm's
+// L1BlockInfo (constants.rs, l1block.rs).
 #pragma once
 
 #include <cstdint>
@@ -24,12 +25,18 @@ inline const eth::Address kBaseFeeVault{
     {{0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x19}}};
 inline const eth::Address kL1FeeVault{
     {{0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1a}}};
+// Isthmus (isthmus/predeploys.md "OperatorFeeVault").
+inline const eth::Address kOperatorFeeVault{
+    {{0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1b}}};
 
 // L1Block storage layout (contracts-bedrock L1Block.sol; op-geth rollup_cost.go):
 // slot 1 basefee; slot 3 packs (from the low end) sequenceNumber (8 bytes),
 // blobBaseFeeScalar (4), baseFeeScalar (4); slot 5 l1FeeOverhead and slot 6 l1FeeScalar
-// (Bedrock); slot 7 blobBaseFee (Ecotone). (Slot 8 holds Isthmus's operator fee values;
-// Isthmus blocks are refused, see block.h.)
+// (Bedrock); slot 7 blobBaseFee (Ecotone); slot 8 (Isthmus) packs operatorFeeConstant
+// (uint64, the low 8 bytes, declared first) and operatorFeeScalar (uint32, the 4 bytes
+// above it): big-endian bytes [24, 32) and [20, 24) (op-revm OPERATOR_FEE_CONSTANT_OFFSET
+// = 24, OPERATOR_FEE_SCALAR_OFFSET = 20). Jovian's daFootprintGasScalar at [18, 20) is not
+// read: Jovian blocks are refused (block.h).
 inline constexpr uint64_t kL1BaseFeeSlot = 1;
 inline constexpr uint64_t kL1FeeScalarsSlot = 3;
 inline constexpr size_t kBaseFeeScalarOffset = 16;      // bytes [16, 20) of slot 3
@@ -37,6 +44,11 @@ inline constexpr size_t kBlobBaseFeeScalarOffset = 20;  // bytes [20, 24) of slo
 inline constexpr uint64_t kL1OverheadSlot = 5;
 inline constexpr uint64_t kL1ScalarSlot = 6;
 inline constexpr uint64_t kL1BlobBaseFeeSlot = 7;
+inline constexpr uint64_t kOperatorFeeSlot = 8;
+inline constexpr size_t kOperatorFeeScalarOffset = 20;    // bytes [20, 24) of slot 8
+inline constexpr size_t kOperatorFeeConstantOffset = 24;  // bytes [24, 32) of slot 8
+// isthmus/exec-engine.md: operatorFeeScalar is scaled by 1e6.
+inline constexpr uint64_t kOperatorFeeScalarDecimals = 1'000'000;
 
 // The L1 fee parameters as the L1Block predeploy holds them.
 struct L1FeeParams {
@@ -57,6 +69,19 @@ struct L1FeeParams {
 // Reads the parameters from the L1Block predeploy through `state` (no warm-set effect:
 // the fee is not EVM execution). Errors are the source's (unverifiable, not invalid).
 Result<L1FeeParams> read_l1_fee_params(StateSource& state);
+
+// Isthmus's operator fee parameters as the L1Block predeploy holds them (slot 8).
+struct OperatorFeeParams {
+    uint32_t scalar = 0;
+    uint64_t constant = 0;
+};
+
+// Reads slot 8 of the L1Block predeploy through `state` (as read_l1_fee_params).
+Result<OperatorFeeParams> read_operator_fee_params(StateSource& state);
+
+// isthmus/exec-engine.md: gas * operatorFeeScalar / 1e6 + operatorFeeConstant (exact: the
+// product stays below 2^96).
+eth::U256 operator_fee(const OperatorFeeParams& params, uint64_t gas);
 
 // FastLZ (level 1) compressed length of `data`, as Solady's LibZip.flzCompress would
 // produce, without producing it (op-geth types.FlzCompressLen).

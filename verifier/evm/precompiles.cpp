@@ -27,11 +27,23 @@ constexpr eth::Address precompile_address(uint16_t n) {
     return a;
 }
 
-constexpr std::array<eth::Address, 11> kAddresses = {
-    precompile_address(0x01), precompile_address(0x02), precompile_address(0x03),
-    precompile_address(0x04), precompile_address(0x05), precompile_address(0x06),
-    precompile_address(0x07), precompile_address(0x08), precompile_address(0x09),
-    precompile_address(0x0a), precompile_address(0x100)};
+// Each set's addresses, ascending: Cancun, Cancun + P256VERIFY, Prague, Prague + P256VERIFY.
+template <size_t N>
+constexpr std::array<eth::Address, N> address_range(uint16_t last, bool p256) {
+    std::array<eth::Address, N> out{};
+    size_t i = 0;
+    for (uint16_t n = 1; n <= last; ++n) out[i++] = precompile_address(n);
+    if (p256) out[i++] = precompile_address(0x100);
+    return out;
+}
+constexpr auto kCancunAddresses = address_range<10>(0x0a, false);
+constexpr auto kCancunP256Addresses = address_range<11>(0x0a, true);
+constexpr auto kPragueAddresses = address_range<17>(0x11, false);
+constexpr auto kPragueP256Addresses = address_range<18>(0x11, true);
+
+// EIP-2537's names, for the reason a call is unsupported.
+constexpr const char* kBlsNames[] = {"G1ADD",         "G1MSM",        "G2ADD",        "G2MSM",
+                                     "PAIRING_CHECK", "MAP_FP_TO_G1", "MAP_FP2_TO_G2"};
 
 // Gas prices: the yellow paper (appendix E) for 0x01–0x04, EIP-1108 (Istanbul) for the
 // bn254 precompiles, RIP-7212 for P256VERIFY.
@@ -225,7 +237,11 @@ PrecompileResult run_p256verify(eth::BytesView input, uint64_t gas) {
 }  // namespace
 
 std::span<const eth::Address> precompile_addresses(const PrecompileSet& set) {
-    return std::span<const eth::Address>(kAddresses).first(set.p256verify ? 11 : 10);
+    if (set.bls12_381)
+        return set.p256verify ? std::span<const eth::Address>(kPragueP256Addresses)
+                              : std::span<const eth::Address>(kPragueAddresses);
+    return set.p256verify ? std::span<const eth::Address>(kCancunP256Addresses)
+                          : std::span<const eth::Address>(kCancunAddresses);
 }
 
 bool is_precompile(const eth::Address& address, const PrecompileSet& set) {
@@ -282,6 +298,15 @@ PrecompileResult run_precompile(const eth::Address& address, eth::BytesView inpu
             return run_blake2f(input, gas);
         case 0x0a:
             return unsupported("precompile 0x0a (KZG point evaluation) not supported");
+        case 0x0b:
+        case 0x0c:
+        case 0x0d:
+        case 0x0e:
+        case 0x0f:
+        case 0x10:
+        case 0x11:
+            return unsupported("precompile " + address.to_hex() + " (BLS12-381 " +
+                               kBlsNames[id - 0x0b] + ", EIP-2537) not supported");
         case 0x100:
             return run_p256verify(input, gas);
         default:

@@ -1,4 +1,5 @@
-// The precompiled contracts the EVM calls by address: 0x01–0x0a under Cancun, and OP
+// The precompiled contracts the EVM calls by address: 0x01–0x0a under Cancun, the EIP-2537
+// BLS12-381 addresses 0x0b–0x11 under Prague (known, warm, never run: unsupported), and OP
 // Stack's P256VERIFY at 0x100 (RIP-7212, since Fjord).
 //
 // Each one is a pure function of its input: the gas it costs (from the input alone) and
@@ -29,12 +30,15 @@ struct PrecompileResult {
     std::string reason;
 };
 
-// Which precompiles exist. Ethereum Cancun: 0x01–0x0a; an OP Stack chain since Fjord adds
-// P256VERIFY at 0x100.
+// Which precompiles exist. Ethereum Cancun: 0x01–0x0a; Prague adds 0x0b–0x11; an OP Stack
+// chain since Fjord adds P256VERIFY at 0x100.
 struct PrecompileSet {
     bool p256verify = false;
     // OP Stack Granite: ecPairing (0x08) input over kGraniteMaxPairingInput bytes fails.
     bool granite_pairing_limit = false;
+    // EIP-2537 (Prague): the seven BLS12-381 precompiles 0x0b–0x11. Vigil does not run
+    // them: a call is kUnsupported, so such a block is unverifiable, never misjudged.
+    bool bls12_381 = false;
 };
 
 // OP Stack specs, Granite exec-engine: the bn256Pairing input limit (427 pairs, rounded

@@ -1,6 +1,8 @@
 // The EVM rule set by fork: which opcodes exist, what each costs at least, and how it
-// moves the stack. Cancun (what OP Stack chains run since Ecotone) is the only entry
-// today; Prague becomes one more table built from Cancun's with its changes.
+// moves the stack. Cancun (what OP Stack chains run from Ecotone to Holocene) and Prague
+// (Ethereum Pectra; OP Stack Isthmus). Prague adds no opcode: its EVM changes (EIP-7702
+// delegated code, EIP-2537 precompiles) are in the interpreter and the precompile set,
+// keyed on the revision, so its table is Cancun's.
 #pragma once
 
 #include <array>
@@ -8,7 +10,12 @@
 
 namespace vigil::evm {
 
-enum class Revision : uint8_t { kCancun };
+enum class Revision : uint8_t { kCancun, kPrague };
+
+// Whether `revision` includes everything `since` introduced.
+constexpr bool at_least(Revision revision, Revision since) {
+    return static_cast<uint8_t>(revision) >= static_cast<uint8_t>(since);
+}
 
 // Gas constants shared by the interpreter and the transaction layer (yellow paper
 // appendix G with the amendments named beside each).
@@ -134,6 +141,7 @@ inline constexpr OpcodeTable kCancunOpcodes = detail::make_cancun_table();
 constexpr const OpcodeTable& opcode_table(Revision revision) {
     switch (revision) {
         case Revision::kCancun:
+        case Revision::kPrague:
             break;
     }
     return kCancunOpcodes;
