@@ -35,6 +35,10 @@ eth::Hash32 slot_key(uint64_t slot) { return eth::Hash32(eth::U256(slot).to_be_w
 
 // OP Stack Isthmus: withdrawalsRoot holds the message passer's storage root, and
 // requestsHash is sha256 of no requests (OP specs isthmus/exec-engine.md).
+bool active(const std::optional<uint64_t>& fork_time, uint64_t timestamp) {
+    return fork_time && *fork_time <= timestamp;
+}
+
 bool isthmus_header(const evm::ChainRules& rules, uint64_t timestamp) {
     return rules.op_stack && rules.op_stack->isthmus && *rules.op_stack->isthmus <= timestamp;
 }
@@ -91,9 +95,19 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
     out[header.beneficiary];
     // Every precompile Vigil knows, whether or not this block's rules enable it: an extra
     // proof of absence costs little, a missing one makes the block unverifiable.
+    // Prague's additions only where Prague rules apply: a witness holds what the block
+    // needs (an unneeded proof would only cost, but it also hides a missing one in tests).
+    const bool prague = rules.op_stack ? active(rules.op_stack->isthmus, header.timestamp)
+                                       : active(rules.prague_time, header.timestamp);
     evm::PrecompileSet all;
     all.p256verify = true;
+    all.bls12_381 = prague;
     for (const eth::Address& a : evm::precompile_addresses(all)) out[a];
+    // EIP-2935 (Prague, OP Isthmus): the system call stores the parent's hash in the
+    // history contract's ring buffer.
+    if (prague && header.number > 0)
+        out[evm::kHistoryStorageAddress].insert(
+            slot_key((header.number - 1) % evm::kHistoryServeWindow));
     if (header.parent_beacon_block_root) {
         const uint64_t index = header.timestamp % kBeaconRootsBufferLength;
         out[evm::kBeaconRootsAddress] = {slot_key(index),
@@ -104,6 +118,10 @@ std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::Block
             slot_key(evm::op::kL1BaseFeeSlot), slot_key(evm::op::kL1FeeScalarsSlot),
             slot_key(evm::op::kL1OverheadSlot), slot_key(evm::op::kL1ScalarSlot),
             slot_key(evm::op::kL1BlobBaseFeeSlot)};
+        if (prague) {  // Isthmus
+            out[evm::op::kL1BlockAddress].insert(slot_key(evm::op::kOperatorFeeSlot));
+            out[evm::op::kOperatorFeeVault];
+        }
         out[evm::op::kBaseFeeVault];
         out[evm::op::kL1FeeVault];
     }
@@ -186,6 +204,7 @@ Result<BlockCheck> check_block_noting_ancestors(
     in.base_fee = node_header.base_fee_per_gas.value_or(eth::U256());
     in.prev_randao = node_header.mix_hash;
     in.parent_beacon_block_root = node_header.parent_beacon_block_root;
+    in.parent_hash = trusted_parent;  // EIP-2935's system call stores it
     in.excess_blob_gas = node_header.excess_blob_gas.value_or(0);
     in.block_hash = [&hashes, missing_ancestor](uint64_t n) -> std::optional<eth::Hash32> {
         auto it = hashes.find(n);

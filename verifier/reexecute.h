@@ -12,10 +12,10 @@
 // the computed block hash of block N is the trusted parent of block N + 1.
 //
 // What it cannot know is said, never guessed: a witness that lacks or alters a node, a
-// rule set Vigil lacks (Isthmus, the KZG precompile), a block the node's own data shows
-// to be inconsistent, all give kUnverifiable with the reason; a block not there yet gives
-// kNotYet. A block whose transactions cannot be included (kBlockInvalid) has no post-state
-// either: it is reported as such, and a verdict built on it is unverifiable too.
+// rule set Vigil lacks (OP Jovian, Ethereum Prague's requests, the KZG and BLS precompiles), a
+// block the node's own data shows to be inconsistent, all give kUnverifiable with the reason; a
+// block not there yet gives kNotYet. A block whose transactions cannot be included (kBlockInvalid)
+// has no post-state either: it is reported as such, and a verdict built on it is unverifiable too.
 //
 // What is still trusted: the transactions and the header's non-execution fields come from
 // the L2 node, not from deriving the L2 chain from L1 batches. A node lying about those
@@ -133,7 +133,8 @@ Result<BlockCheck> check_fetched(rpc::RpcClient& node, FetchedBlock fetched,
 // The accounts and slots a block reads or writes outside what a prestate tracer lists
 // (PrestateWitnessOptions::extra): the coinbase, the L2ToL1MessagePasser (its storage
 // root is part of the output root), the precompiles, the EIP-4788 contract
-// and its two ring-buffer slots of this timestamp; on OP Stack the L1Block fee slots and
+// and its two ring-buffer slots of this timestamp, the EIP-2935 history contract and its
+// slot for the parent; on OP Stack the L1Block fee slots (Isthmus's operator fee too) and
 // the fee vaults.
 std::map<eth::Address, std::set<eth::Hash32>> untraced_accounts(const eth::BlockHeader& header,
                                                                 const evm::ChainRules& rules);

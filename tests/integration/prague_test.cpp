@@ -8,11 +8,10 @@
 // 1's hash; every header field Vigil computes must be the node's. A block calling a
 // BLS12-381 precompile (which Anvil runs, Vigil does not) is unverifiable.
 //
-// What the witness needs beyond what the prestate tracer lists (untraced_accounts in
-// verifier/reexecute.cpp has not learned it yet): the EIP-2935 contract and the slot this
-// block writes, L1Block slot 8, the OperatorFeeVault, the EIP-2537 precompile addresses
-// (warm from the start of every transaction, so loaded). The test adds them; reexecute_block
-// must too before it can run Isthmus blocks.
+// What the witness needs beyond what the prestate tracer lists comes from
+// untraced_accounts (verifier/reexecute.cpp), as in production: for Isthmus the EIP-2935
+// contract and the slot this block writes, L1Block slot 8, the OperatorFeeVault and the
+// EIP-2537 precompile addresses (warm from the start of every transaction, so loaded).
 //
 // Anvil facts this relies on (besides those of block_check_test): in OP mode with
 // --hardfork isthmus its genesis holds the EIP-2935 contract, its headers carry
@@ -321,20 +320,13 @@ class PragueTest : public ::testing::Test {
         return number;
     }
 
-    // The prestate witness of block `number`: what the tracer lists, what reexecute's
-    // untraced_accounts adds, and what Isthmus blocks touch besides (see the top).
+    // The prestate witness of block `number`: what the tracer lists and what reexecute's
+    // untraced_accounts adds (for Isthmus: the history contract's slot, the operator fee
+    // slot and vault, the BLS precompile addresses).
     evm::Witness witness(uint64_t number, const evm::ChainRules& rules) {
         const eth::BlockHeader h = header(number);
         PrestateWitnessOptions o;
         o.extra = untraced_accounts(h, rules);
-        o.extra[evm::kHistoryStorageAddress].insert(
-            Hash32(U256((number - 1) % evm::kHistoryServeWindow).to_be_word()));
-        o.extra[evm::op::kL1BlockAddress].insert(
-            Hash32(U256(evm::op::kOperatorFeeSlot).to_be_word()));
-        o.extra[evm::op::kOperatorFeeVault];
-        evm::PrecompileSet prague;
-        prague.bls12_381 = true;
-        for (const Address& p : evm::precompile_addresses(prague)) o.extra[p];
         auto w = fetch_prestate_witness(node(), h.hash(), o);
         EXPECT_TRUE(w.ok()) << w.error().message;
         return w.ok() ? *w : evm::Witness{};
