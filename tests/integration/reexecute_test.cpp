@@ -135,6 +135,7 @@ class ReexecuteTest : public ::testing::Test {
         ro.chain = "anvil";
         ro.urls = {anvil->rpc_url()};
         ro.expected_chain_id = kChainId;
+        ro.requests_per_second = 0;  // a local node: no client-side rate limit
         client = std::make_unique<rpc::RpcClient>(ro);
         ASSERT_TRUE(client->connect());
         key = eth::PrivateKey::from_hex(testing::kAnvilKey0).value();
