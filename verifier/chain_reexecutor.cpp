@@ -404,6 +404,15 @@ Result<OutputRootInputs> ChainReexecutor::compute(uint64_t l2_block, uint64_t /*
     return in;
 }
 
+Result<std::optional<std::pair<uint64_t, eth::Hash32>>> ChainReexecutor::load_tip(
+    const core::Store& store, std::string_view rollup) {
+    VIGIL_TRY(auto stored, store.get(kNs, std::string(rollup) + "/tip"));
+    if (!stored) return std::optional<std::pair<uint64_t, eth::Hash32>>();
+    auto tip = decode_tip(*stored);
+    if (!tip) return fail("rollup " + std::string(rollup) + ": " + tip.error().message);
+    return std::optional<std::pair<uint64_t, eth::Hash32>>(std::make_pair(tip->number, tip->hash));
+}
+
 ReexecutorStatus ChainReexecutor::status() const {
     std::lock_guard<std::mutex> lock(mu_);
     return status_;

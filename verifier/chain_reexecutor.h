@@ -109,6 +109,11 @@ class ChainReexecutor final : public RootSource {
 
     ReexecutorStatus status() const;
 
+    // The durable tip of `rollup` in `store` (for `vigil status` while no daemon runs):
+    // the last re-executed L2 block and its computed hash; nullopt when none was stored.
+    static Result<std::optional<std::pair<uint64_t, eth::Hash32>>> load_tip(
+        const core::Store& store, std::string_view rollup);
+
   private:
     Status commit(core::WriteBatch& batch, uint64_t tip, const eth::Hash32& tip_hash);
     Result<uint64_t> node_settled();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <map>
 
 #include "chains/listener.h"
 #include "chains/rpc/http_client.h"
@@ -11,6 +12,7 @@
 #include "core/config.h"
 #include "core/store.h"
 #include "relayer/withdrawals.h"
+#include "verifier/chain_reexecutor.h"
 #include "verifier/watcher.h"
 
 namespace vigil::cmd {
@@ -119,10 +121,14 @@ int run_status(const std::vector<std::string>& args) {
     std::vector<ChainReport> reports;
     for (const auto& c : cfg->chains) reports.push_back(inspect(c, store.get()));
     std::vector<verifier::RollupStats> rollups;
+    // mode: reexecute: how far Vigil re-executed each rollup's L2 chain itself.
+    std::map<std::string, std::pair<uint64_t, eth::Hash32>> reexecuted;
     if (store)
         for (const auto& rc : cfg->verifier.rollups) {
             auto st = verifier::load_stats(*store, rc.name);
             if (st.ok()) rollups.push_back(*st);
+            auto tip = verifier::ChainReexecutor::load_tip(*store, rc.name);
+            if (tip.ok() && *tip) reexecuted[rc.name] = **tip;
         }
     // Per route: counts by state and the oldest pending and failed withdrawals, from the
     // store; while a daemon holds the store, from its admin API when configured.
@@ -203,6 +209,9 @@ int run_status(const std::vector<std::string>& args) {
                                       {"latest_verified_l2_block", s.latest_verified_l2},
                                       {"lag_l2_blocks", l2_lag(s)},
                                       {"l1_block", s.l1_block}});
+        for (auto& r : out["rollups"])
+            if (auto it = reexecuted.find(r["name"].get<std::string>()); it != reexecuted.end())
+                r["reexecuted_l2_block"] = it->second.first;
         out["routes"] = rpc::Json::array();
         for (const auto& r : routes) {
             rpc::Json counts = rpc::Json::object();
@@ -260,6 +269,9 @@ int run_status(const std::vector<std::string>& args) {
                       << s.latest_proposed_l2 << "); L1 judged to block " << s.l1_block << "\n";
             if (!s.last_unverifiable.empty())
                 std::cout << "  last unverifiable L2 answer: " << s.last_unverifiable << "\n";
+            if (auto it = reexecuted.find(s.rollup); it != reexecuted.end())
+                std::cout << "  re-executed by Vigil (mode: reexecute) to L2 block "
+                          << it->second.first << " (" << it->second.second.to_hex() << ")\n";
         }
         for (const auto& r : routes) {
             std::cout << "route " << r.name << ":";

@@ -186,6 +186,14 @@ TEST_F(ChainReexecutorTest, FollowsTheChainAndAgreesWithTheProvedOutputRoots) {
     ASSERT_FALSE(beyond.ok());
     EXPECT_EQ(beyond.error().code, kNotYet);
 
+    // What `vigil status` reads while no daemon runs.
+    auto stored = ChainReexecutor::load_tip(*store_, "op");
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    ASSERT_TRUE(*stored);
+    EXPECT_EQ((*stored)->first, last);
+    EXPECT_EQ((*stored)->second, hash_of(last));
+    EXPECT_FALSE(*ChainReexecutor::load_tip(*store_, "other"));
+
     // A restart resumes at the durable tip and executes only what is new.
     r.reset();
     write({{50, 5}});

@@ -563,6 +563,25 @@ TEST(Verifier, ReexecutionCatchesAStateRootTheL2NodeBacks) {
     auto p3 = rig.client->propose(a.name, after, false);
     ASSERT_TRUE(p3.ok()) << p3.error().message;
     EXPECT_TRUE(rig.wait_verdicts(2, 1, seconds(60))) << rig.log();
+
+    // Stopped, `vigil status` reads how far op-a was re-executed from the store.
+    rig.vigil->signal(SIGTERM);
+    ASSERT_EQ(rig.vigil->wait(seconds(30)), 0);
+    auto status = testing::run_command({std::string(VIGIL_BINARY_DIR) + "/vigil", "status",
+                                        "--config", rig.config.string(), "--json"},
+                                       seconds(30));
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    const json report = json::parse(status->out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << status->combined();
+    bool found = false;
+    for (const json& r : report["rollups"])
+        if (r.value("name", "") == a.name) {
+            found = true;
+            EXPECT_GE(r.value("reexecuted_l2_block", uint64_t{0}), after) << r.dump();
+        } else {
+            EXPECT_FALSE(r.contains("reexecuted_l2_block")) << r.dump();  // op-b recomputes
+        }
+    EXPECT_TRUE(found) << report.dump();
 }
 
 TEST(Verifier, RefusesLegacyOracleAndReexecutionWithoutAnAnchorAtStart) {
