@@ -229,6 +229,16 @@ class ReexecuteTest : public ::testing::Test {
 
     void reexecute(uint64_t number, const ChainRules& rules);
 
+    // Anvil admits a sent transaction to its pool asynchronously: with automine off, every
+    // one sent must be there before evm_mine, or it stays pending for good.
+    void wait_in_pool() {
+        for (const auto& [h, tx] : sent)
+            for (int i = 0; i < 1000; ++i) {
+                if (!call("eth_getTransactionByHash", Json::array({h})).is_null()) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+    }
+
     std::unique_ptr<testing::AnvilProcess> anvil;
     std::unique_ptr<rpc::RpcClient> client;
     eth::PrivateKey key = eth::PrivateKey::from_hex(testing::kAnvilKey0).value();
@@ -501,6 +511,7 @@ TEST_F(ReexecuteTest, AnvilBlocksMatchTheirHeadersAndTheNodesDiff) {
     eth::AccessList al{{store, {eth::Hash32::from_view(hex(word(2))).value()}}};
     send(eth::TxType::kAccessList, store, word(2) + word(9), 100'000, 0, false, al);  // reset
     send(eth::TxType::kDynamicFee, fresh2, "", 21'000, U256(2), false);
+    wait_in_pool();
     call("evm_mine");
     call("evm_setAutomine", Json::array({true}));
     // And one more block: clear a slot set in the previous block, set a new one.
