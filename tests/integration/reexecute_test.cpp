@@ -176,7 +176,7 @@ class ReexecuteTest : public ::testing::Test {
         Json hash = call("eth_sendRawTransaction", Json::array({raw}));
         const std::string h = hash.is_string() ? hash.get<std::string>() : "";
         sent[h] = tx;
-        for (int i = 0; wait && !h.empty() && i < 500; ++i) {
+        for (int i = 0; wait && !h.empty() && i < 3000; ++i) {
             if (!call("eth_getTransactionReceipt", Json::array({h})).is_null()) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
@@ -199,7 +199,7 @@ class ReexecuteTest : public ::testing::Test {
         Json hash = call("eth_sendRawTransaction", Json::array({raw}));
         const std::string h = hash.is_string() ? hash.get<std::string>() : "";
         sent[h] = tx;
-        for (int i = 0; !h.empty() && i < 500; ++i) {
+        for (int i = 0; !h.empty() && i < 3000; ++i) {
             if (!call("eth_getTransactionReceipt", Json::array({h})).is_null()) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
