@@ -2,6 +2,8 @@
 
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "chains/eth/header.h"
 #include "chains/eth/keccak.h"
@@ -364,6 +366,18 @@ Result<evm::Witness> fetch_prestate_witness(rpc::RpcClient& node, const eth::Has
         !s)
         return fail(where + s.error().message, s.error().code);
     for (auto& [hash, code] : touched.codes) w.codes.push_back(std::move(code));
+    // Proofs of neighbouring keys repeat the upper levels of the trie (about half the
+    // nodes): keep each once, so that the state does not hash them again.
+    {
+        std::unordered_set<std::string_view> seen;
+        std::vector<eth::Bytes> unique;
+        unique.reserve(w.state_nodes.size());
+        for (eth::Bytes& n : w.state_nodes)
+            if (seen.insert(std::string_view(reinterpret_cast<const char*>(n.data()), n.size()))
+                    .second)
+                unique.push_back(std::move(n));
+        w.state_nodes = std::move(unique);
+    }
 
     // The parent, then its ancestors by parentHash: each is the block its child names.
     if (!options.parent_header_known || options.ancestors > 0) {
