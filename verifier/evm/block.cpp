@@ -49,8 +49,12 @@ Result<ExecutionConfig> execution_config(const ChainRules& rules, const BlockInp
     }
     const OpStackForks& f = *rules.op_stack;
     if (!active(f.ecotone, t)) return unsupported("OP Stack block before Ecotone");
+    // Jovian's rules are implemented below but not yet cross-checked against a second
+    // implementation (Anvil 1.7.1, the pinned node, runs its `jovian` hardfork with
+    // Isthmus's rules): refused until they are. Lifting this also needs the rollup config
+    // to refuse forks Vigil does not know of (they come after Jovian).
     if (active(f.jovian, t) || active(f.interop, t))
-        return unsupported("OP Stack Jovian and later (not implemented)");
+        return unsupported("OP Stack Jovian and later (not cross-checked)");
     if (active(f.canyon, t) && *f.canyon > 0 && block.parent_timestamp < *f.canyon)
         return unsupported("the Canyon activation block (Create2Deployer installed)");
     const bool fjord = active(f.fjord, t);
@@ -58,12 +62,20 @@ Result<ExecutionConfig> execution_config(const ChainRules& rules, const BlockInp
     // activation block's upgrades are deposits; EIP-2935's contract arrives in one, so the
     // history call is skipped until it has code.
     const bool isthmus = active(f.isthmus, t);
+    // Jovian (jovian/exec-engine.md): the operator fee formula, the DA footprint in
+    // blobGasUsed (execute_block) and tighter precompile input limits. Its minimum base
+    // fee is a header rule: the base fee is an input here.
+    const bool jovian = active(f.jovian, t);
+    if (jovian && (!isthmus || !fjord || !active(f.granite, t)))
+        return unsupported("OP Stack Jovian without Fjord, Granite and Isthmus (fork order)");
     if (isthmus) config.revision = Revision::kPrague;
     config.precompiles.p256verify = fjord;
     // Granite (OP specs granite/exec-engine.md): ecPairing input capped.
     config.precompiles.granite_pairing_limit = active(f.granite, t);
+    config.precompiles.jovian_input_limits = jovian;
     config.precompiles.bls12_381 = isthmus;
-    config.op_stack = OpStackTxRules{.ecotone = true, .fjord = fjord, .isthmus = isthmus};
+    config.op_stack =
+        OpStackTxRules{.ecotone = true, .fjord = fjord, .isthmus = isthmus, .jovian = jovian};
     return config;
 }
 
@@ -164,6 +176,7 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
     if (block.gas_limit > static_cast<uint64_t>(INT64_MAX))
         return invalid_block("gas limit above 2^63 - 1");
     const bool op_stack = rules.op_stack.has_value();
+    const bool jovian = config.op_stack && config.op_stack->jovian;
 
     BlockEnv env;
     env.coinbase = block.coinbase;
@@ -239,9 +252,20 @@ Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& 
         }
         TxOutcome& o = *outcome;
         if (!(deposit && tx.is_system_tx)) gas_pool_used += o.gas_used;
-        out.blob_gas_used += o.blob_gas_used;
-        if (out.blob_gas_used > blob_schedule(config.revision).max_blobs_per_block * kGasPerBlob)
-            return invalid_block(where + ": blob gas above the block maximum");
+        if (jovian) {
+            // jovian/exec-engine.md "DA Footprint Block Limit": blobGasUsed is the sum of
+            // the non-deposits' DA footprints and may not exceed the gas limit (OP Stack
+            // has no blob transactions, so no EIP-4844 blob gas adds to it).
+            out.blob_gas_used += o.da_footprint;  // each below 2^48: no overflow
+            if (out.blob_gas_used > block.gas_limit)
+                return invalid_block(where + ": DA footprint " + std::to_string(out.blob_gas_used) +
+                                     " above the gas limit " + std::to_string(block.gas_limit));
+        } else {
+            out.blob_gas_used += o.blob_gas_used;
+            if (out.blob_gas_used >
+                blob_schedule(config.revision).max_blobs_per_block * kGasPerBlob)
+                return invalid_block(where + ": blob gas above the block maximum");
+        }
         out.gas_used += o.gas_used;
         state.apply(o.diff);
         o.diff = StateDiff{};

@@ -7,8 +7,11 @@
 // Rules: Ethereum Cancun, or an OP Stack chain from Ecotone through Isthmus (the Cancun
 // EVM plus deposits, the L1 data fee and the fee vaults; P256VERIFY from Fjord; from
 // Isthmus the Prague EVM — EIP-7702, EIP-7623, EIP-2935, the EIP-2537 addresses, whose
-// precompiles are unsupported — and the operator fee). Forks whose rules Vigil does not
-// implement (Ethereum Prague, for its execution-layer requests; OP Jovian and later; OP
+// precompiles are unsupported — and the operator fee). Jovian's execution rules (the
+// operator fee's new formula, the DA footprint as blobGasUsed and its limit, the smaller
+// bn256 pairing input limit) are implemented but refused until cross-checked against a
+// second implementation. Forks whose rules Vigil does not run (Ethereum Prague, for its
+// execution-layer requests; OP Jovian and later; OP
 // blocks before Ecotone; the Canyon activation block, which installs the Create2Deployer
 // outside any transaction) are refused with kErrorUnsupportedBlock: never a verdict Vigil
 // cannot back.
@@ -107,6 +110,8 @@ struct BlockInput {
 
 struct BlockOutcome {
     uint64_t gas_used = 0;
+    // EIP-4844 blob gas; under OP Stack Jovian the block's DA footprint (what the header's
+    // blobGasUsed holds).
     uint64_t blob_gas_used = 0;
     std::vector<eth::Receipt> receipts;
     eth::Hash32 receipts_root;
@@ -119,7 +124,8 @@ struct BlockOutcome {
 
 // Executes `block` on `parent_state` (only read) under `rules`. Errors:
 // - kErrorInvalidBlock: the block breaks a rule (a transaction invalid at its position,
-//   the gas limit exceeded, a signature that recovers no sender);
+//   the gas limit exceeded, under Jovian the DA footprint above the gas limit, a signature
+//   that recovers no sender);
 // - kErrorUnsupportedBlock: rules Vigil lacks;
 // - anything else (a failed state read, an unsupported precompile): unverifiable.
 Result<BlockOutcome> execute_block(StateSource& parent_state, const BlockInput& block,

@@ -13,7 +13,8 @@ namespace {
 // compressed size, scaled by 1e6, and its floor.
 constexpr int64_t kL1CostIntercept = -42'585'600;
 constexpr uint64_t kL1CostFastlzCoef = 836'500;
-constexpr uint64_t kMinTransactionSizeScaled = 100'000'000;  // 100 bytes * 1e6
+constexpr uint64_t kSizeScale = 1'000'000;
+constexpr uint64_t kMinTransactionSizeScaled = kMinTransactionSize * kSizeScale;
 const U256 kFjordDivisor(1'000'000'000'000ULL);
 const U256 kEcotoneDivisor(16'000'000ULL);
 const U256 kBedrockDivisor(1'000'000ULL);
@@ -74,12 +75,15 @@ Result<OperatorFeeParams> read_operator_fee_params(StateSource& state) {
     p.scalar = be_u32(word, kOperatorFeeScalarOffset);
     p.constant = (uint64_t{be_u32(word, kOperatorFeeConstantOffset)} << 32) |
                  be_u32(word, kOperatorFeeConstantOffset + 4);
+    p.da_footprint_gas_scalar = static_cast<uint16_t>(
+        (uint32_t{word[kDaFootprintGasScalarOffset]} << 8) | word[kDaFootprintGasScalarOffset + 1]);
     return p;
 }
 
-U256 operator_fee(const OperatorFeeParams& p, uint64_t gas) {
-    return U256(gas) * U256(uint64_t{p.scalar}) / U256(kOperatorFeeScalarDecimals) +
-           U256(p.constant);
+U256 operator_fee(const OperatorFeeParams& p, uint64_t gas, bool jovian) {
+    const U256 scaled = U256(gas) * U256(uint64_t{p.scalar});
+    if (jovian) return scaled * U256(kJovianOperatorFeeMultiplier) + U256(p.constant);
+    return scaled / U256(kOperatorFeeScalarDecimals) + U256(p.constant);
 }
 
 uint32_t flz_compress_len(eth::BytesView ib) {
@@ -142,6 +146,29 @@ uint32_t flz_compress_len(eth::BytesView ib) {
     return n;
 }
 
+namespace {
+
+// Fjord: the estimated compressed size scaled by 1e6, at least 100 bytes' worth.
+uint64_t estimated_size_scaled(eth::BytesView raw_tx) {
+    const int64_t flz = flz_compress_len(raw_tx);
+    // Below 2^63: flz < 2^32.
+    const int64_t estimate = kL1CostIntercept + static_cast<int64_t>(kL1CostFastlzCoef) * flz;
+    return estimate < static_cast<int64_t>(kMinTransactionSizeScaled)
+               ? kMinTransactionSizeScaled
+               : static_cast<uint64_t>(estimate);
+}
+
+}  // namespace
+
+uint64_t estimated_da_size(eth::BytesView raw_tx) {
+    return estimated_size_scaled(raw_tx) / kSizeScale;
+}
+
+uint64_t da_footprint(eth::BytesView raw_tx, uint16_t da_footprint_gas_scalar) {
+    // Below 2^64: the size is below 2^32 * 836500 / 1e6 and the scalar below 2^16.
+    return estimated_da_size(raw_tx) * da_footprint_gas_scalar;
+}
+
 U256 l1_data_fee(const L1FeeParams& p, eth::BytesView raw_tx, bool ecotone, bool fjord) {
     if (!ecotone || p.ecotone_values_unset()) {
         const U256 gas = sat_add(U256(calldata_gas(raw_tx)), p.overhead);
@@ -150,13 +177,7 @@ U256 l1_data_fee(const L1FeeParams& p, eth::BytesView raw_tx, bool ecotone, bool
     const U256 fee_scaled = sat_add(sat_mul(U256(16 * uint64_t{p.base_fee_scalar}), p.l1_base_fee),
                                     sat_mul(p.blob_base_fee, U256(p.blob_base_fee_scalar)));
     if (!fjord) return sat_mul(U256(calldata_gas(raw_tx)), fee_scaled) / kEcotoneDivisor;
-    const int64_t flz = flz_compress_len(raw_tx);
-    // Below 2^63: flz < 2^32.
-    const int64_t estimate = kL1CostIntercept + static_cast<int64_t>(kL1CostFastlzCoef) * flz;
-    const uint64_t size = estimate < static_cast<int64_t>(kMinTransactionSizeScaled)
-                              ? kMinTransactionSizeScaled
-                              : static_cast<uint64_t>(estimate);
-    return sat_mul(U256(size), fee_scaled) / kFjordDivisor;
+    return sat_mul(U256(estimated_size_scaled(raw_tx)), fee_scaled) / kFjordDivisor;
 }
 
 }  // namespace vigil::evm::op

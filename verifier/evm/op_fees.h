@@ -35,8 +35,9 @@ inline const eth::Address kOperatorFeeVault{
 // (Bedrock); slot 7 blobBaseFee (Ecotone); slot 8 (Isthmus) packs operatorFeeConstant
 // (uint64, the low 8 bytes, declared first) and operatorFeeScalar (uint32, the 4 bytes
 // above it): big-endian bytes [24, 32) and [20, 24) (op-revm OPERATOR_FEE_CONSTANT_OFFSET
-// = 24, OPERATOR_FEE_SCALAR_OFFSET = 20). Jovian's daFootprintGasScalar at [18, 20) is not
-// read: Jovian blocks are refused (block.h).
+// = 24, OPERATOR_FEE_SCALAR_OFFSET = 20); from Jovian also daFootprintGasScalar (uint16,
+// declared after them): bytes [18, 20) (jovian/exec-engine.md "Scalar loading": slot 8,
+// offset 12 from the low end).
 inline constexpr uint64_t kL1BaseFeeSlot = 1;
 inline constexpr uint64_t kL1FeeScalarsSlot = 3;
 inline constexpr size_t kBaseFeeScalarOffset = 16;      // bytes [16, 20) of slot 3
@@ -45,10 +46,16 @@ inline constexpr uint64_t kL1OverheadSlot = 5;
 inline constexpr uint64_t kL1ScalarSlot = 6;
 inline constexpr uint64_t kL1BlobBaseFeeSlot = 7;
 inline constexpr uint64_t kOperatorFeeSlot = 8;
-inline constexpr size_t kOperatorFeeScalarOffset = 20;    // bytes [20, 24) of slot 8
-inline constexpr size_t kOperatorFeeConstantOffset = 24;  // bytes [24, 32) of slot 8
+inline constexpr size_t kOperatorFeeScalarOffset = 20;     // bytes [20, 24) of slot 8
+inline constexpr size_t kOperatorFeeConstantOffset = 24;   // bytes [24, 32) of slot 8
+inline constexpr size_t kDaFootprintGasScalarOffset = 18;  // bytes [18, 20) of slot 8
 // isthmus/exec-engine.md: operatorFeeScalar is scaled by 1e6.
 inline constexpr uint64_t kOperatorFeeScalarDecimals = 1'000'000;
+// jovian/exec-engine.md "Fee Formula Update": operatorFeeScalar is multiplied by 100.
+inline constexpr uint64_t kJovianOperatorFeeMultiplier = 100;
+// Fjord (fjord/exec-engine.md), reused by Jovian's DA footprint: the least estimated
+// compressed size of a transaction, in bytes.
+inline constexpr uint64_t kMinTransactionSize = 100;
 
 // The L1 fee parameters as the L1Block predeploy holds them.
 struct L1FeeParams {
@@ -70,18 +77,32 @@ struct L1FeeParams {
 // the fee is not EVM execution). Errors are the source's (unverifiable, not invalid).
 Result<L1FeeParams> read_l1_fee_params(StateSource& state);
 
-// Isthmus's operator fee parameters as the L1Block predeploy holds them (slot 8).
+// Isthmus's operator fee parameters as the L1Block predeploy holds them (slot 8), and
+// Jovian's DA footprint gas scalar in the same slot (zero before Jovian's L1Block).
 struct OperatorFeeParams {
     uint32_t scalar = 0;
     uint64_t constant = 0;
+    uint16_t da_footprint_gas_scalar = 0;
 };
 
 // Reads slot 8 of the L1Block predeploy through `state` (as read_l1_fee_params).
 Result<OperatorFeeParams> read_operator_fee_params(StateSource& state);
 
-// isthmus/exec-engine.md: gas * operatorFeeScalar / 1e6 + operatorFeeConstant (exact: the
-// product stays below 2^96).
-eth::U256 operator_fee(const OperatorFeeParams& params, uint64_t gas);
+// The operator fee of `gas`:
+// - Isthmus (isthmus/exec-engine.md): gas * operatorFeeScalar / 1e6 + operatorFeeConstant;
+// - Jovian (jovian/exec-engine.md "Fee Formula Update"): gas * operatorFeeScalar * 100 +
+//   operatorFeeConstant.
+// Exact either way: the result stays below 2^103.
+eth::U256 operator_fee(const OperatorFeeParams& params, uint64_t gas, bool jovian = false);
+
+// Fjord's estimated DA size of a transaction whose full typed encoding is `raw_tx`, in
+// bytes: max(minTransactionSize, (intercept + fastlzCoef * flzLen) / 1e6).
+uint64_t estimated_da_size(eth::BytesView raw_tx);
+
+// Jovian (jovian/exec-engine.md "DA Footprint Block Limit"): a non-deposit transaction's
+// DA footprint, estimated_da_size * daFootprintGasScalar. A block's header blobGasUsed is
+// the sum over its non-deposit transactions and may not exceed its gas limit.
+uint64_t da_footprint(eth::BytesView raw_tx, uint16_t da_footprint_gas_scalar);
 
 // FastLZ (level 1) compressed length of `data`, as Solady's LibZip.flzCompress would
 // produce, without producing it (op-geth types.FlzCompressLen).

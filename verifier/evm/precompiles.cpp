@@ -279,6 +279,8 @@ PrecompileResult run_precompile(const eth::Address& address, eth::BytesView inpu
         case 0x07:
             return priced(kBn254MulGas, gas, [&] { return bn254::g1_mul(input); });
         case 0x08: {
+            if (set.jovian_input_limits && input.size() > kJovianMaxPairingInput)
+                return failure(gas);
             if (set.granite_pairing_limit && input.size() > kGraniteMaxPairingInput)
                 return failure(gas);
             const uint64_t pairs = input.size() / kBn254PairBytes;

@@ -36,6 +36,8 @@ struct PrecompileSet {
     bool p256verify = false;
     // OP Stack Granite: ecPairing (0x08) input over kGraniteMaxPairingInput bytes fails.
     bool granite_pairing_limit = false;
+    // OP Stack Jovian: ecPairing input over kJovianMaxPairingInput bytes fails.
+    bool jovian_input_limits = false;
     // EIP-2537 (Prague): the seven BLS12-381 precompiles 0x0b–0x11. Vigil does not run
     // them: a call is kUnsupported, so such a block is unverifiable, never misjudged.
     bool bls12_381 = false;
@@ -44,6 +46,10 @@ struct PrecompileSet {
 // OP Stack specs, Granite exec-engine: the bn256Pairing input limit (427 pairs, rounded
 // as the spec states it).
 inline constexpr size_t kGraniteMaxPairingInput = 112687;
+// OP Stack Jovian: the bn256Pairing input limit, 427 pairs of 192 bytes (op-revm
+// bn254_pair::JOVIAN_MAX_INPUT_SIZE). Jovian also caps the EIP-2537 MSM and pairing
+// inputs; Vigil runs none of those precompiles, so a call stays unverifiable.
+inline constexpr size_t kJovianMaxPairingInput = 81984;
 
 // The addresses of the set, ascending (they are warm from the start of every transaction,
 // EIP-2929).

@@ -245,14 +245,18 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
     U256 l1_fee;
     std::optional<op::OperatorFeeParams> operator_fee_params;
     U256 operator_fee_upfront;
+    uint64_t da_footprint = 0;
+    const bool jovian = config.op_stack && config.op_stack->jovian;
     if (config.op_stack) {
         VIGIL_TRY(const op::L1FeeParams params, op::read_l1_fee_params(source));
         VIGIL_TRY(const eth::Bytes raw, eth::encode_transaction(tx));
         l1_fee = op::l1_data_fee(params, raw, config.op_stack->ecotone, config.op_stack->fjord);
-        if (config.op_stack->isthmus) {
+        if (config.op_stack->isthmus || jovian) {
             VIGIL_TRY(operator_fee_params, op::read_operator_fee_params(source));
-            operator_fee_upfront = op::operator_fee(*operator_fee_params, tx.gas_limit);
+            operator_fee_upfront = op::operator_fee(*operator_fee_params, tx.gas_limit, jovian);
         }
+        if (jovian)
+            da_footprint = op::da_footprint(raw, operator_fee_params->da_footprint_gas_scalar);
     }
 
     JournaledState st(source);
@@ -318,8 +322,9 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
         if (operator_fee_params) {
             // Isthmus: the sender ends up paying the fee of the gas used, which the
             // OperatorFeeVault receives (op-revm operator_fee_refund: the fee of the gas
-            // limit minus the fee of the gas used, the constant cancelling out).
-            out.operator_fee = op::operator_fee(*operator_fee_params, gas_used);
+            // limit minus the fee of the gas used, the constant cancelling out; under
+            // Jovian's formula, which does not round, both readings agree).
+            out.operator_fee = op::operator_fee(*operator_fee_params, gas_used, jovian);
             st.add_balance(sender, operator_fee_upfront - out.operator_fee);
             st.add_balance(op::kOperatorFeeVault, out.operator_fee);
         }
@@ -328,6 +333,7 @@ Result<TxOutcome> execute_transaction(StateSource& source, const BlockEnv& block
 
     out.gas_used = gas_used;
     out.blob_gas_used = blob_gas;
+    out.da_footprint = da_footprint;
     out.logs = st.logs();
     out.output = std::move(result.output);
     if (result.status == ExitStatus::kSuccess && !tx.to) out.created = result.created;

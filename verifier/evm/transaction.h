@@ -53,6 +53,9 @@ struct OpStackTxRules {
     bool ecotone = true;  // the L1 fee from the Ecotone formula (Bedrock's on the activation block)
     bool fjord = false;   // the L1 fee from the FastLZ estimate
     bool isthmus = false;  // the operator fee
+    // jovian/exec-engine.md: the operator fee's scalar * 100 (no longer / 1e6), and each
+    // non-deposit's DA footprint (TxOutcome::da_footprint).
+    bool jovian = false;
 };
 
 struct ExecutionConfig {
@@ -76,6 +79,10 @@ struct TxOutcome {
     eth::U256 l1_fee;
     eth::U256 operator_fee;
     std::optional<uint64_t> deposit_nonce;
+    // OP Stack Jovian: a non-deposit's DA footprint (op::da_footprint with L1Block's
+    // daFootprintGasScalar), which the block sums into its header's blobGasUsed; zero
+    // otherwise.
+    uint64_t da_footprint = 0;
 };
 
 // A transaction Vigil does not execute (a deposit outside an OP Stack configuration).
@@ -97,7 +104,10 @@ inline constexpr int kErrorUnsupportedTransaction = 0x4556'0004;
 //   share (gas used * base fee) goes to the BaseFeeVault and the L1 fee to the L1FeeVault;
 // - Isthmus: non-deposits also pay the operator fee for their gas limit up front (in the
 //   balance check too) and get back the part for the gas they did not use: the
-//   OperatorFeeVault receives the fee of the gas used (op::operator_fee);
+//   OperatorFeeVault receives the fee of the gas used (op::operator_fee; Jovian's formula
+//   under Jovian);
+// - Jovian: a non-deposit's DA footprint is computed (TxOutcome::da_footprint), the
+//   block checks it;
 // - deposits (sender = tx.from) are never invalid: the mint is credited first and kept;
 //   no nonce check, no gas purchase, no fee, no EIP-3607 check; the nonce is bumped. A
 //   deposit that cannot run (isSystemTx since Regolith, gas below intrinsic or, under
