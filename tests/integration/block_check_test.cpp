@@ -42,6 +42,7 @@
 #include "chains/rpc/json_fields.h"
 #include "chains/rpc/proof_json.h"
 #include "tests/support/anvil.h"
+#include "tests/support/anvil_chain_test.h"
 #include "tests/support/devnet.h"
 #include "tests/support/fault_proxy.h"
 #include "verifier/evm/op_fees.h"
@@ -216,61 +217,8 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-class BlockCheckTest : public ::testing::Test {
+class BlockCheckTest : public testing::AnvilChainTest {
   protected:
-    void start(uint64_t chain_id, const std::string& hardfork,
-               std::vector<std::string> extra_args = {}) {
-        chain_id_ = chain_id;
-        testing::AnvilOptions o;
-        o.chain_id = chain_id;
-        o.hardfork = hardfork;
-        o.extra_args = std::move(extra_args);
-        auto a = testing::AnvilProcess::start(o);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        anvil_ = std::move(a).value();
-        client_ = make_client(anvil_->rpc_url(), "anvil");
-        ASSERT_TRUE(client_->connect().ok());
-    }
-
-    std::unique_ptr<rpc::RpcClient> make_client(const std::string& url, const std::string& name,
-                                                int max_attempts = 6) {
-        rpc::RpcClientOptions o;
-        o.chain = name;
-        o.urls = {url};
-        o.expected_chain_id = chain_id_;
-        o.requests_per_second = 0;  // a local node: no client-side limit
-        o.max_attempts = max_attempts;
-        return std::make_unique<rpc::RpcClient>(o);
-    }
-
-    rpc::RpcClient& node() { return *client_; }
-
-    Json call(const std::string& method, Json params = Json::array()) {
-        auto r = client_->call(method, std::move(params));
-        EXPECT_TRUE(r.ok()) << method << ": " << (r.ok() ? "" : r.error().message);
-        return r.ok() ? *r : Json();
-    }
-
-    void set_automine(bool on) { call("evm_setAutomine", Json::array({on})); }
-    void mine() { call("evm_mine"); }
-
-    uint64_t head() { return *eth::parse_quantity(call("eth_blockNumber").get<std::string>()); }
-
-    eth::BlockHeader header(uint64_t number) {
-        auto h = rpc::parse_verified_header(
-            call("eth_getBlockByNumber", Json::array({eth::to_quantity(number), false})));
-        EXPECT_TRUE(h.ok()) << h.error().message;
-        return h.ok() ? *h : eth::BlockHeader{};
-    }
-
-    // The block with its transactions, checked against its own hash and roots.
-    rpc::RpcBlock block(uint64_t number) {
-        auto b = rpc::parse_verified_block(
-            call("eth_getBlockByNumber", Json::array({eth::to_quantity(number), true})));
-        EXPECT_TRUE(b.ok()) << b.error().message;
-        return b.ok() ? *b : rpc::RpcBlock{};
-    }
-
     // Signs and sends a transaction of `type` from `key`; with `wait` (automine on) waits
     // for its receipt. Every call names its gas: the node estimates nothing, so a
     // transaction that reverts is still mined.
@@ -312,62 +260,11 @@ class BlockCheckTest : public ::testing::Test {
         return send_raw(*eth::encode_transaction(tx), wait);
     }
 
-    Hash32 send_raw(const Bytes& raw, bool wait) {
-        const Hash32 h = eth::keccak256(raw);
-        auto sent = client_->call("eth_sendRawTransaction", Json::array({eth::to_hex(raw)}));
-        // Under load Anvil's OP mode sometimes answers a send after the client's timeout;
-        // the client's retry of the same transaction then meets the first one in the pool.
-        const bool resent =
-            !sent.ok() && (sent.error().message.find("underpriced") != std::string::npos ||
-                           sent.error().message.find("already") != std::string::npos);
-        EXPECT_TRUE(resent || (sent.ok() && sent->is_string() &&
-                               *Hash32::from_hex(sent->get<std::string>()) == h))
-            << (sent.ok() ? sent->dump() : sent.error().message);
-        if (wait) receipt(h);
-        return h;
-    }
-
-    Json receipt(const Hash32& tx) {
-        for (int i = 0; i < 1000; ++i) {
-            Json r = call("eth_getTransactionReceipt", Json::array({tx.to_hex()}));
-            if (!r.is_null()) return r;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        ADD_FAILURE() << "no receipt for " << tx.to_hex();
-        return Json();
-    }
-
-    bool succeeded(const Hash32& tx) { return *rpc::field_uint64(receipt(tx), "status") == 1; }
-
     Address deploy(const eth::PrivateKey& key, eth::TxType type, const Bytes& runtime) {
         const Json r = receipt(send(key, type, std::nullopt, deployer_of(runtime), 200'000));
         auto a = rpc::field_address(r, "contractAddress");
         EXPECT_TRUE(a.ok());
         return a.ok() ? *a : Address();
-    }
-
-    // Sends what `sends` sends with automine off, mines them into one block and waits for
-    // every receipt; returns the block's number.
-    uint64_t one_block(const std::function<std::vector<Hash32>()>& sends) {
-        set_automine(false);
-        const std::vector<Hash32> pending = sends();
-        // Anvil admits a sent transaction to its pool asynchronously: mining before every
-        // one is there leaves one pending for good (automine mines only on the next send).
-        for (const Hash32& h : pending)
-            for (int i = 0; i < 1000; ++i) {
-                if (!call("eth_getTransactionByHash", Json::array({h.to_hex()})).is_null()) break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            }
-        mine();
-        set_automine(true);
-        uint64_t number = 0;
-        for (const Hash32& h : pending) {
-            const uint64_t b = *rpc::field_uint64(receipt(h), "blockNumber");
-            EXPECT_TRUE(number == 0 || number == b) << "transactions split over blocks";
-            number = b;
-        }
-        EXPECT_EQ(number, head());
-        return number;
     }
 
     // Varied Cancun traffic after an empty block 1: deployments (1559, legacy, 2930 and a
@@ -470,9 +367,6 @@ class BlockCheckTest : public ::testing::Test {
         return w.ok() ? *w : evm::Witness{};
     }
 
-    uint64_t chain_id_ = 0;
-    std::unique_ptr<testing::AnvilProcess> anvil_;
-    std::unique_ptr<rpc::RpcClient> client_;
     eth::PrivateKey key0_ = *eth::PrivateKey::from_hex(testing::kAnvilKey0);
     eth::PrivateKey key1_ = *eth::PrivateKey::from_hex(kAnvilKey1);
     std::map<Address, uint64_t> nonces_;

@@ -47,6 +47,7 @@
 #include "chains/rpc/header_json.h"
 #include "chains/rpc/json_fields.h"
 #include "tests/support/anvil.h"
+#include "tests/support/anvil_chain_test.h"
 #include "verifier/evm/block.h"
 #include "verifier/evm/delegation.h"
 #include "verifier/evm/op_fees.h"
@@ -164,53 +165,8 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-class PragueTest : public ::testing::Test {
+class PragueTest : public testing::AnvilChainTest {
   protected:
-    void start(uint64_t chain_id, const std::string& hardfork,
-               std::vector<std::string> extra_args = {}) {
-        chain_id_ = chain_id;
-        testing::AnvilOptions o;
-        o.chain_id = chain_id;
-        o.hardfork = hardfork;
-        o.extra_args = std::move(extra_args);
-        auto a = testing::AnvilProcess::start(o);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        anvil_ = std::move(a).value();
-        rpc::RpcClientOptions c;
-        c.chain = "anvil";
-        c.urls = {anvil_->rpc_url()};
-        c.expected_chain_id = chain_id;
-        c.requests_per_second = 0;
-        client_ = std::make_unique<rpc::RpcClient>(c);
-        ASSERT_TRUE(client_->connect().ok());
-    }
-
-    rpc::RpcClient& node() { return *client_; }
-
-    Json call(const std::string& method, Json params = Json::array()) {
-        auto r = client_->call(method, std::move(params));
-        EXPECT_TRUE(r.ok()) << method << ": " << (r.ok() ? "" : r.error().message);
-        return r.ok() ? *r : Json();
-    }
-
-    void set_automine(bool on) { call("evm_setAutomine", Json::array({on})); }
-    void mine() { call("evm_mine"); }
-    uint64_t head() { return *eth::parse_quantity(call("eth_blockNumber").get<std::string>()); }
-
-    eth::BlockHeader header(uint64_t number) {
-        auto h = rpc::parse_verified_header(
-            call("eth_getBlockByNumber", Json::array({eth::to_quantity(number), false})));
-        EXPECT_TRUE(h.ok()) << h.error().message;
-        return h.ok() ? *h : eth::BlockHeader{};
-    }
-
-    rpc::RpcBlock block(uint64_t number) {
-        auto b = rpc::parse_verified_block(
-            call("eth_getBlockByNumber", Json::array({eth::to_quantity(number), true})));
-        EXPECT_TRUE(b.ok()) << b.error().message;
-        return b.ok() ? *b : rpc::RpcBlock{};
-    }
-
     U256 storage(const Address& a, uint64_t slot) {
         const Json v =
             call("eth_getStorageAt", Json::array({a.to_hex(), eth::to_quantity(slot), "latest"}));
@@ -278,53 +234,11 @@ class PragueTest : public ::testing::Test {
         return send_raw(*eth::encode_transaction(tx), true);
     }
 
-    Hash32 send_raw(const Bytes& raw, bool wait) {
-        Json hash = call("eth_sendRawTransaction", Json::array({eth::to_hex(raw)}));
-        EXPECT_TRUE(hash.is_string()) << hash.dump();
-        const Hash32 h = hash.is_string() ? *Hash32::from_hex(hash.get<std::string>()) : Hash32();
-        if (wait) receipt(h);
-        return h;
-    }
-
-    Json receipt(const Hash32& tx) {
-        for (int i = 0; i < 1000; ++i) {
-            Json r = call("eth_getTransactionReceipt", Json::array({tx.to_hex()}));
-            if (!r.is_null()) return r;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        ADD_FAILURE() << "no receipt for " << tx.to_hex();
-        return Json();
-    }
-
-    bool succeeded(const Hash32& tx) { return *rpc::field_uint64(receipt(tx), "status") == 1; }
-    uint64_t gas_used(const Hash32& tx) { return *rpc::field_uint64(receipt(tx), "gasUsed"); }
-
     Address deploy(const eth::PrivateKey& key, const Bytes& runtime) {
         const Json r = receipt(send(key, std::nullopt, deployer_of(runtime), 200'000));
         auto a = rpc::field_address(r, "contractAddress");
         EXPECT_TRUE(a.ok());
         return a.ok() ? *a : Address();
-    }
-
-    uint64_t one_block(const std::function<std::vector<Hash32>()>& sends) {
-        set_automine(false);
-        const std::vector<Hash32> pending = sends();
-        // Anvil admits a sent transaction to its pool asynchronously: mining before every
-        // one is there leaves one pending for good (automine mines only on the next send).
-        for (const Hash32& h : pending)
-            for (int i = 0; i < 1000; ++i) {
-                if (!call("eth_getTransactionByHash", Json::array({h.to_hex()})).is_null()) break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            }
-        mine();
-        set_automine(true);
-        uint64_t number = 0;
-        for (const Hash32& h : pending) {
-            const uint64_t b = *rpc::field_uint64(receipt(h), "blockNumber");
-            EXPECT_TRUE(number == 0 || number == b) << "transactions split over blocks";
-            number = b;
-        }
-        return number;
     }
 
     // The prestate witness of block `number`: what the tracer lists and what reexecute's
@@ -339,9 +253,6 @@ class PragueTest : public ::testing::Test {
         return w.ok() ? *w : evm::Witness{};
     }
 
-    uint64_t chain_id_ = 0;
-    std::unique_ptr<testing::AnvilProcess> anvil_;
-    std::unique_ptr<rpc::RpcClient> client_;
     eth::PrivateKey key0_ = *eth::PrivateKey::from_hex(testing::kAnvilKey0);
     eth::PrivateKey key1_ = *eth::PrivateKey::from_hex(kAnvilKey1);
     eth::PrivateKey authority_ = *eth::PrivateKey::from_hex(kAuthorityKey);
