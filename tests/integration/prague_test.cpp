@@ -76,17 +76,7 @@ const U256 kGwei(1'000'000'000ULL);
 
 Bytes hex(const char* text) { return *eth::from_hex(text); }
 
-// Init code returning `runtime` (< 256 bytes):
-//   PUSH1 len DUP1 PUSH1 11 PUSH1 0 CODECOPY PUSH1 0 RETURN.
-Bytes deployer_of(const Bytes& runtime) {
-    constexpr std::array<uint8_t, 11> kHeader = {0x60, 0x00, 0x80, 0x60, 0x0b, 0x60,
-                                                 0x00, 0x39, 0x60, 0x00, 0xf3};
-    Bytes init(kHeader.size() + runtime.size());
-    std::copy(kHeader.begin(), kHeader.end(), init.begin());
-    init[1] = static_cast<uint8_t>(runtime.size());
-    std::copy(runtime.begin(), runtime.end(), init.begin() + kHeader.size());
-    return init;
-}
+using testing::deployer_of;
 
 // The delegate: called with (slot, value) it does SSTORE(slot, value) and LOG1(topic =
 // slot, data = value); without calldata it reverts (block_check_test's log store).

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -25,6 +27,18 @@
 #include "tests/support/anvil.h"
 
 namespace vigil::testing {
+
+// Init code that returns `runtime` (< 256 bytes) as the new contract's code:
+//   PUSH1 len DUP1 PUSH1 11 PUSH1 0 CODECOPY PUSH1 0 RETURN.
+inline eth::Bytes deployer_of(const eth::Bytes& runtime) {
+    constexpr std::array<uint8_t, 11> kHeader = {0x60, 0x00, 0x80, 0x60, 0x0b, 0x60,
+                                                 0x00, 0x39, 0x60, 0x00, 0xf3};
+    eth::Bytes init(kHeader.size() + runtime.size());
+    std::copy(kHeader.begin(), kHeader.end(), init.begin());
+    init[1] = static_cast<uint8_t>(runtime.size());
+    std::copy(runtime.begin(), runtime.end(), init.begin() + kHeader.size());
+    return init;
+}
 
 class AnvilChainTest : public ::testing::Test {
   protected:
